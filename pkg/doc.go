@@ -1,0 +1,16 @@
+// Package pkg is the root of the libraries shared by barman's binaries.
+//
+// Map of the packages:
+//
+//   - config:    Barman's INI configuration (files, inheritance, interpolation, validation).
+//   - catalog:   the on-disk catalogue under barman_home (backup.info, xlog.db, layout).
+//   - fsutil:    durable file writes (temp + fsync + rename + directory fsync).
+//   - lock:      flock-based per-server, per-purpose locks that record their holder.
+//   - walname:   WAL file names, LSNs and segment arithmetic.
+//   - stream:    the versioned JSON-lines record contract between stage binaries.
+//   - postgres:  what barman reads from a live PostgreSQL server.
+//   - sshcmd:    running commands through a user-given ssh_command.
+//   - check:     the `barman check` checks.
+//   - pgtest:    test harness: a real PostgreSQL 15 and a real sshd in temporary directories.
+//   - cli/...:   one package per binary; cmd/<tool>/main.go only wires to them.
+package pkg
