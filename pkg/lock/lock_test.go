@@ -1,0 +1,99 @@
+package lock
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestLockExcludesAndReportsHolder(t *testing.T) {
+	dir := t.TempDir()
+	p := File(dir, "main", "backup")
+	if filepath.Base(p) != ".main-backup.lock" {
+		t.Fatalf("name %s", p)
+	}
+	l, err := Acquire(context.Background(), p, "backup", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// flock locks belong to open file descriptions: a second open in the
+	// same process conflicts like another process would.
+	start := time.Now()
+	_, err = Acquire(context.Background(), p, "backup", 200*time.Millisecond)
+	var le *LockedError
+	if !errors.As(err, &le) {
+		t.Fatalf("err = %v, want LockedError", err)
+	}
+	if time.Since(start) < 200*time.Millisecond {
+		t.Errorf("gave up before the timeout")
+	}
+	if le.PID != os.Getpid() || le.Purpose != "backup" {
+		t.Errorf("holder = %d %q", le.PID, le.Purpose)
+	}
+	if !strings.Contains(err.Error(), "locked by pid "+strconv.Itoa(os.Getpid())+" (backup)") {
+		t.Errorf("message %q", err)
+	}
+	if err := l.Unlock(); err != nil {
+		t.Fatal(err)
+	}
+	l2, err := Acquire(context.Background(), p, "backup", 0)
+	if err != nil {
+		t.Fatalf("after unlock: %v", err)
+	}
+	l2.Unlock()
+	if _, err := os.Stat(p); err != nil {
+		t.Errorf("lock file removed: %v", err)
+	}
+}
+
+func TestLockWaitsForRelease(t *testing.T) {
+	p := File(t.TempDir(), "", "cron")
+	l, err := Acquire(context.Background(), p, "cron", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { time.Sleep(100 * time.Millisecond); l.Unlock() }()
+	l2, err := Acquire(context.Background(), p, "cron", 5*time.Second)
+	if err != nil {
+		t.Fatalf("waiting acquire: %v", err)
+	}
+	l2.Unlock()
+}
+
+func TestLockHeldByOtherProcess(t *testing.T) {
+	if _, err := exec.LookPath("flock"); err != nil {
+		t.Skip("flock(1) not installed")
+	}
+	p := File(t.TempDir(), "main", "xlogdb")
+	os.WriteFile(p, []byte("4242\nxlogdb\n"), 0o600)
+	cmd := exec.Command("flock", p, "sleep", "30")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		l, err := Acquire(context.Background(), p, "xlogdb", 0)
+		if err == nil {
+			l.Unlock()
+			os.WriteFile(p, []byte("4242\nxlogdb\n"), 0o600)
+		}
+		var le *LockedError
+		if errors.As(err, &le) {
+			if le.PID != 4242 {
+				t.Errorf("pid %d", le.PID)
+			}
+			return
+		}
+		if err == nil && time.Now().After(deadline) {
+			t.Fatal("lock never held by flock(1)")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
