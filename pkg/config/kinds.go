@@ -18,74 +18,81 @@ var (
 )
 
 // Kind validates the text of a value. The error says what is accepted.
-type Kind interface {
-	Check(value string) error
+type Kind struct {
+	Name  string // bool, int, path, enum, command, ...
+	check func(string) error
 }
 
-type kindFunc func(string) error
+// Check validates a value.
+func (k Kind) Check(v string) error {
+	if k.check == nil {
+		return nil
+	}
+	return k.check(v)
+}
 
-func (f kindFunc) Check(v string) error { return f(v) }
+func kindFunc(name string, f func(string) error) Kind { return Kind{Name: name, check: f} }
 
 var (
-	kindString = kindFunc(func(string) error { return nil })
+	kindString = kindFunc("string", func(string) error { return nil })
 
-	kindAbsPath = kindFunc(func(v string) error {
+	kindAbsPath = kindFunc("abspath", func(v string) error {
 		if !filepath.IsAbs(v) {
 			return fmt.Errorf("%q is not an absolute path (accepted: a path starting with /)", v)
 		}
 		return nil
 	})
 
-	kindBool = kindFunc(func(v string) error {
+	kindBool = kindFunc("bool", func(v string) error {
 		if _, ok := ParseBool(v); !ok {
 			return fmt.Errorf("%q is not a boolean (accepted: true, false, on, off, yes, no, 1, 0)", v)
 		}
 		return nil
 	})
 
-	kindInt = kindFunc(func(v string) error {
+	kindInt = kindFunc("int", func(v string) error {
 		if _, err := strconv.Atoi(v); err != nil {
 			return fmt.Errorf("%q is not an integer", v)
 		}
 		return nil
 	})
 
-	kindUint = kindFunc(func(v string) error {
+	kindUint = kindFunc("uint", func(v string) error {
 		if n, err := strconv.Atoi(v); err != nil || n < 0 {
 			return fmt.Errorf("%q is not a non-negative integer (accepted: 0, 1, 2, ...)", v)
 		}
 		return nil
 	})
 
-	kindPositive = kindFunc(func(v string) error {
+	kindPositive = kindFunc("positive", func(v string) error {
 		if n, err := strconv.Atoi(v); err != nil || n < 1 {
 			return fmt.Errorf("%q is not a positive integer (accepted: 1, 2, 3, ...)", v)
 		}
 		return nil
 	})
 
-	kindCommand = kindFunc(func(v string) error {
+	kindCommand = kindFunc("command", func(v string) error {
 		if _, err := SplitCommand(v); err != nil {
 			return err
 		}
 		return nil
 	})
 
-	kindHex = kindFunc(func(v string) error {
+	kindHex = kindFunc("hex", func(v string) error {
 		if !hexRe.MatchString(v) {
 			return fmt.Errorf("%q is not a hexadecimal magic (accepted: 0x followed by hex digits)", v)
 		}
 		return nil
 	})
 
-	kindSlotName = kindFunc(func(v string) error {
+	kindSlotName = kindFunc("slotname", func(v string) error {
 		if !slotRe.MatchString(v) {
 			return fmt.Errorf("%q is not a valid replication slot name (accepted: lower-case letters, digits and _)", v)
 		}
 		return nil
 	})
 
-	kindCompressionLevel = kindFunc(func(v string) error {
+	kindCompressionLevel = kindFunc("compressionlevel", func(v string) error {
 		switch strings.ToLower(v) {
 		case "low", "medium", "high":
 			return nil
@@ -96,24 +103,24 @@ var (
 		return nil
 	})
 
-	kindRetention = kindFunc(func(v string) error {
+	kindRetention = kindFunc("retention", func(v string) error {
 		_, err := ParseRetentionPolicy(v)
 		return err
 	})
 
-	kindInterval = kindFunc(func(v string) error {
+	kindInterval = kindFunc("interval", func(v string) error {
 		_, err := ParseInterval(v)
 		return err
 	})
 
-	kindSize = kindFunc(func(v string) error {
+	kindSize = kindFunc("size", func(v string) error {
 		_, err := ParseSize(v)
 		return err
 	})
 )
 
 func enumKind(values ...string) Kind {
-	return kindFunc(func(v string) error {
+	return kindFunc("enum", func(v string) error {
 		for _, a := range values {
 			if strings.EqualFold(a, v) {
 				return nil
@@ -125,7 +132,7 @@ func enumKind(values ...string) Kind {
 
 func csvKind(values ...string) Kind {
 	one := enumKind(values...)
-	return kindFunc(func(v string) error {
+	return kindFunc("list", func(v string) error {
 		for _, item := range strings.Split(v, ",") {
 			if err := one.Check(strings.TrimSpace(item)); err != nil {
 				return err

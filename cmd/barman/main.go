@@ -1,0 +1,12 @@
+// Command barman is the backup and recovery manager for PostgreSQL.
+package main
+
+import (
+	"os"
+
+	"github.com/gobarman/barman/pkg/cli/barman"
+)
+
+func main() {
+	os.Exit(barman.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}

@@ -1,0 +1,32 @@
+package barman
+
+// ListServersCmd is `barman list-servers` (alias list-server).
+type ListServersCmd struct {
+	Minimal bool `help:"Print only the server names."`
+}
+
+// Run prints one line per server: "name - description".
+func (c *ListServersCmd) Run(env *Env) error {
+	for _, s := range env.Cfg.Servers {
+		desc := s.Get("description")
+		suffix := ""
+		if !s.Bool("active") {
+			suffix = " (inactive)"
+		}
+		env.Out.Result(s.Name, map[string]any{"description": nullable(desc), "active": s.Bool("active")})
+		if c.Minimal {
+			env.Out.Line("%s", s.Name)
+			continue
+		}
+		env.Out.Line("%s - %s%s", s.Name, desc, suffix)
+	}
+	return nil
+}
+
+// nullable gives nil (JSON null) for an empty string.
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}

@@ -1,0 +1,61 @@
+package barman
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/alecthomas/kong"
+
+	"github.com/gobarman/barman/pkg/cli/clikit"
+)
+
+const name = "barman"
+
+// Globals are Barman's options that come before the command.
+type Globals struct {
+	Config   string           `short:"c" help:"Configuration file (default: ~/.barman.conf, /etc/barman.conf, /etc/barman/barman.conf)." env:"BARMAN_CONFIG_FILE" placeholder:"FILE"`
+	Quiet    bool             `short:"q" help:"Be quiet: print only errors and the results."`
+	Debug    bool             `short:"d" help:"Print debug messages on standard error."`
+	Format   string           `short:"f" enum:"console,json" default:"console" help:"Output format: console or json."`
+	LogLevel string           `name:"log-level" enum:",DEBUG,INFO,WARNING,ERROR,CRITICAL" default:"" help:"Override log_level."`
+	Color    string           `name:"color" aliases:"colour" enum:"never,always,auto" default:"auto" help:"Use colours (accepted for compatibility; output is plain)."`
+	Version  kong.VersionFlag `short:"v" help:"Print the version and exit."`
+}
+
+// CLI is barman's grammar.
+type CLI struct {
+	Globals
+
+	ListServers ListServersCmd `cmd:"" name:"list-servers" aliases:"list-server" help:"List the configured servers."`
+	ShowServers ShowServersCmd `cmd:"" name:"show-servers" aliases:"show-server" help:"Show the configuration and live status of servers."`
+	Check       CheckCmd       `cmd:"" help:"Check that servers are correctly set up for backup and archiving."`
+}
+
+// Main runs barman with args (without the program name) and returns the
+// exit status.
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	var cli CLI
+	kctx, code := clikit.Parse(name, "Backup and recovery manager for PostgreSQL.", &cli, args, stdout, stderr)
+	if kctx == nil {
+		return code
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	env, err := newEnv(ctx, &cli.Globals, stdin, stdout, stderr)
+	if err != nil {
+		return clikit.Report(stderr, name, err)
+	}
+	err = kctx.Run(env)
+	env.Out.Close()
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		return clikit.ExitInterrupt
+	}
+	if err == nil && env.Out.Failed() {
+		return clikit.ExitFailure
+	}
+	return clikit.Report(stderr, name, err)
+}
