@@ -1,0 +1,47 @@
+# barman in Go. `make demo` and `make test` are the two set-up commands.
+SHELL := /bin/bash
+GO ?= go
+BIN := bin
+PGBIN ?= /usr/lib/postgresql/15/bin
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X github.com/gobarman/barman/pkg/cli/clikit.version=$(VERSION)
+TOOLS := barman barman-wal-compress barman-wal-ingest barman-basebackup barman-restore
+
+.PHONY: all build deps test vet lint fuzz demo quickstart man clean tidy-check
+
+all: build
+
+build:
+	@mkdir -p $(BIN)
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/ $(addprefix ./cmd/,$(TOOLS))
+
+# deps installs what the tests and the demo need and are missing:
+# PostgreSQL 15 (server, pgbench), OpenSSH server and client, rsync.
+deps:
+	@scripts/deps.sh
+
+vet:
+	$(GO) vet ./...
+
+lint: vet
+	@gofmt -l . | tee /dev/stderr | (! read)
+
+tidy-check:
+	@$(GO) mod tidy -diff
+
+test: deps vet tidy-check
+	$(GO) test -race -count=1 -timeout 15m ./...
+
+# Short fuzzing of every parser (not part of `make test`).
+fuzz:
+	@scripts/fuzz.sh 20s
+
+# Until recovery lands, the demo is the quick start: a throwaway
+# PostgreSQL 15 and `barman check` against it.
+demo: deps build
+	@scripts/quickstart.sh
+
+quickstart: demo
+
+clean:
+	rm -rf $(BIN)

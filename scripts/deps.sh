@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what barman's tests and demo need, when missing: PostgreSQL 15
+# (server binaries and pgbench), OpenSSH server and client, rsync, flock.
+# Under CI (CI=true) a failed install fails the run.
+set -euo pipefail
+
+PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+need=()
+[ -x "$PGBIN/postgres" ] && [ -x "$PGBIN/pgbench" ] || need+=(postgresql-15)
+command -v psql >/dev/null || need+=(postgresql-client-15)
+[ -x /usr/sbin/sshd ] || need+=(openssh-server)
+command -v ssh >/dev/null || need+=(openssh-client)
+command -v rsync >/dev/null || need+=(rsync)
+command -v flock >/dev/null || need+=(util-linux)
+command -v runuser >/dev/null || need+=(util-linux)
+
+if [ ${#need[@]} -eq 0 ]; then
+	exit 0
+fi
+echo "deps: installing ${need[*]}" >&2
+if [ "$(id -u)" != 0 ]; then
+	echo "deps: not root: install ${need[*]} yourself (apt-get install -y ${need[*]})" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+# Debian's postgresql package starts a cluster of its own; the tests do not need it.
+if command -v pg_ctlcluster >/dev/null && [ -d /etc/postgresql/15/main ]; then
+	pg_ctlcluster 15 main stop 2>/dev/null || true
+fi
