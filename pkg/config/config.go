@@ -131,6 +131,8 @@ type builder struct {
 	opts     map[string]Option
 	errs     []Problem
 	warnings []Problem
+	// includeErrs are the syntax problems of included files.
+	includeErrs []Problem
 }
 
 func (b *builder) errorf(p Pos, sec, key, format string, args ...any) {

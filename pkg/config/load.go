@@ -44,14 +44,11 @@ func Load(path string) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(probs) > 0 {
-		return nil, &Error{Problems: probs}
-	}
 	m := &merged{sections: map[string]map[string]entry{}, pos: map[string]Pos{}}
 	m.add(main)
 	files := []string{path}
 	if main.section(GlobalSection) == nil {
-		return nil, &Error{Problems: []Problem{{Pos: Pos{File: path}, Msg: "no [barman] section: add one with at least barman_home = /var/lib/barman"}}}
+		return nil, &Error{Problems: append(probs, Problem{Pos: Pos{File: path}, Msg: "no [barman] section: add one with at least barman_home = /var/lib/barman"})}
 	}
 	b := &builder{m: m, opts: Options()}
 	if dir := b.section(GlobalSection).Get("configuration_files_directory"); dir != "" && len(b.errs) == 0 {
@@ -61,7 +58,7 @@ func Load(path string) (*Config, error) {
 		}
 		files = append(files, more...)
 	}
-	b.errs, b.warnings = nil, nil
+	b.errs, b.warnings = append(probs, b.includeErrs...), nil
 	cfg := &Config{MainFile: path, Files: files}
 	cfg.Global = b.section(GlobalSection)
 	if !cfg.Global.IsSet("barman_home") {
@@ -111,8 +108,6 @@ func (b *builder) include(dir string) ([]string, error) {
 		}
 		b.m.add(f)
 	}
-	if len(probs) > 0 {
-		return nil, &Error{Problems: probs}
-	}
+	b.includeErrs = probs
 	return names, nil
 }

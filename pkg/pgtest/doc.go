@@ -1,0 +1,51 @@
+// Package pgtest is the test harness for real components: a PostgreSQL 15
+// server and an OpenSSH server, each in a temporary directory owned by one
+// test, with no mocks.
+//
+//	pg := pgtest.StartPostgres(t, pgtest.Options{ArchiveCommand: "cp %p " + dir + "/%f"})
+//	pg.Pgbench(t, "-i", "-s", "1")
+//	sshd := pgtest.StartSSHD(t)
+//	cfg := "ssh_command = " + sshd.ToPostgres(pg) + "\nconninfo = " + pg.ConnInfo()
+//
+// # Skips and CI
+//
+// When a component is missing (no PostgreSQL binaries, no sshd, no way to
+// get an OS user), the test is skipped with t.Skip, so that `go test ./...`
+// works on a laptop. With the environment variable CI=true (any value
+// strconv.ParseBool accepts as true), the same condition is a t.Fatalf:
+// continuous integration must run these tests, never silently skip them.
+// Require and Unavailable apply that rule to other tests too.
+//
+// # The PostgreSQL OS user
+//
+// PostgreSQL refuses to run as root. When the tests run as root (as in CI),
+// the server runs as the account DefaultOSUser ("barmantest-pg"), created
+// on first use with useradd --system --create-home --shell /bin/bash and the
+// password field "*". The Debian "postgres" account is not used: its
+// password field is "!" (locked), and sshd without PAM refuses logins to
+// locked accounts even with keys. BARMAN_TEST_PG_USER names another
+// existing account. When the tests do not run as root, everything runs as
+// the current user. Commands run as that user through
+// SysProcAttr.Credential (see Postgres.Command), not through runuser or sudo.
+//
+// The database superuser is always "postgres". An archive_command runs as
+// the OS user: the caller makes its destination writable by that user
+// (TempDir gives a traversable parent, ChownToOSUser gives the directory).
+//
+// # Processes and directories
+//
+// postgres and sshd run as direct children of the test binary, each in its
+// own process group, with a parent-death signal (SIGKILL): a test binary
+// killed by -timeout leaves no server behind. Work directories are
+// /tmp/pgtest-<pid>-<kind>-<random>, mode 0755 (short paths, so unix socket
+// paths stay under their length limit); each is removed by t.Cleanup, and
+// the first harness call of a test binary also removes those left by test
+// binaries that no longer run. When a test fails, cleanup logs the tail of
+// the server's log.
+//
+// Servers are tuned to start fast (initdb --no-sync, fsync=off, small
+// shared_buffers); Options.Settings overrides any of it, e.g. fsync=on.
+//
+// Environment variables: CI, BARMAN_TEST_PG_USER, BARMAN_TEST_PG_BINDIR
+// (default /usr/lib/postgresql/15/bin).
+package pgtest
