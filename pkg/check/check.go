@@ -3,6 +3,7 @@ package check
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/gobarman/barman/pkg/config"
 	"github.com/gobarman/barman/pkg/postgres"
@@ -32,6 +33,17 @@ type Input struct {
 	// ConnErr says why.
 	Status  *postgres.Status
 	ConnErr error
+	// Catalogue is what the catalogue holds for the server.
+	Catalogue *Catalogue
+	// Now is the current time (time.Now when nil), for tests.
+	Now func() time.Time
+}
+
+func (in Input) now() time.Time {
+	if in.Now != nil {
+		return in.Now()
+	}
+	return time.Now()
 }
 
 type checker struct {
@@ -54,6 +66,7 @@ func Run(ctx context.Context, in Input) []Result {
 	c.directories()
 	c.catalogue()
 	c.ssh(ctx)
+	c.systemID()
 	c.archiving()
 	c.configuration()
 	return c.out

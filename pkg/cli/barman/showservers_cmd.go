@@ -27,6 +27,9 @@ func (c *ShowServersCmd) Run(env *Env) error {
 	}
 	for _, s := range servers {
 		values := serverValues(s)
+		for _, k := range []string{"barman_home", "barman_lock_directory"} {
+			values[k] = env.Cfg.Global.Get(k)
+		}
 		st, err := liveStatus(env.Ctx, s)
 		if err != nil {
 			values["connection_error"] = err.Error()
@@ -42,7 +45,7 @@ func (c *ShowServersCmd) Run(env *Env) error {
 // unset, True/False for booleans.
 func serverValues(s *config.Section) map[string]any {
 	opts := config.Options()
-	out := map[string]any{"name": s.Name}
+	out := map[string]any{"name": s.Name, "disabled": false, "passive_node": false}
 	for _, k := range s.Keys() {
 		v := s.Values[k]
 		switch {
@@ -62,7 +65,7 @@ func serverValues(s *config.Section) map[string]any {
 func isBool(o config.Option) bool { return o.Kind.Name == "bool" }
 
 func addLive(m map[string]any, st *postgres.Status) {
-	m["server_txt_version"] = st.ServerVersion
+	m["server_txt_version"] = strings.Fields(st.ServerVersion + " ")[0]
 	m["version"] = st.ServerVersionNum
 	m["data_directory"] = st.DataDirectory
 	m["config_file"] = st.ConfigFile
@@ -77,6 +80,7 @@ func addLive(m map[string]any, st *postgres.Status) {
 	m["postgres_systemid"] = st.SystemID
 	m["is_in_recovery"] = st.InRecovery
 	m["is_superuser"] = st.IsSuperuser
+	m["has_backup_privileges"] = st.IsSuperuser || st.HasBackupPrivs
 	m["current_xlog"] = st.CurrentWAL
 	m["current_lsn"] = st.CurrentLSN
 	m["current_size"] = st.CurrentSize
