@@ -5,6 +5,7 @@
 //   - config:    Barman's INI configuration (files, inheritance, interpolation, validation).
 //   - catalog:   the on-disk catalogue under barman_home (backup.info, xlog.db, layout).
 //   - fsutil:    durable file writes (temp + fsync + rename + directory fsync).
+//   - storage:   the blob storage interface (local disk, memory; S3 later) and its conformance suite.
 //   - lock:      flock-based per-server, per-purpose locks that record their holder.
 //   - walname:   WAL file names, LSNs and segment arithmetic.
 //   - stream:    the versioned JSON-lines record contract between stage binaries.
