@@ -17,7 +17,6 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the want files of the scripts")
 
-
 func TestMain(m *testing.M) {
 	os.Exit(testscript.RunMain(m, map[string]func() int{
 		"barman":              func() int { return barman.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr) },
