@@ -53,7 +53,7 @@ func (c *CheckCmd) Run(env *Env) error {
 }
 
 func runChecks(env *Env, s *config.Section) []check.Result {
-	in := check.Input{Config: env.Cfg, Server: s}
+	in := check.Input{Config: env.Cfg, Server: s, Catalogue: catalogueFacts(env.Cfg, s)}
 	in.Status, in.ConnErr = liveStatus(env.Ctx, s)
 	if in.ConnErr != nil {
 		env.Log.Warn("connection failed", "server", s.Name, "error", in.ConnErr)

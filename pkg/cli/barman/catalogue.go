@@ -1,0 +1,72 @@
+package barman
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"strings"
+
+	"github.com/gobarman/barman/pkg/catalog"
+	"github.com/gobarman/barman/pkg/check"
+	"github.com/gobarman/barman/pkg/config"
+)
+
+// layoutOf returns the catalogue layout of a configured server.
+func layoutOf(cfg *config.Config, s *config.Section) *catalog.Layout {
+	return catalog.NewLayout(cfg.Global.Get("barman_home"), s.Name, catalog.Dirs{
+		Backup:      s.Get("backup_directory"),
+		BaseBackups: s.Get("basebackups_directory"),
+		WALs:        s.Get("wals_directory"),
+		Incoming:    s.Get("incoming_wals_directory"),
+		Streaming:   s.Get("streaming_wals_directory"),
+		Errors:      s.Get("errors_directory"),
+		XlogDB:      s.Get("xlogdb_directory"),
+	})
+}
+
+// catalogueFacts reads what the checks need from the catalogue.
+func catalogueFacts(cfg *config.Config, s *config.Section) *check.Catalogue {
+	l := layoutOf(cfg, s)
+	c := &check.Catalogue{WALs: map[string]bool{}, Errors: map[string]int{}}
+	backups, err := l.ListBackups()
+	c.Err = errors.Join(c.Err, err)
+	for _, b := range backups {
+		end, _ := b.EndTime()
+		size, _ := b.Size()
+		c.Backups = append(c.Backups, check.Backup{ID: b.ID, Status: string(b.Status()), SystemID: b.SystemID(), EndTime: end, Size: size})
+	}
+	if id, err := l.ReadIdentity(); err == nil && id.SystemID != "" {
+		c.SystemID, c.SystemIDFrom = id.SystemID, l.IdentityPath()
+	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		c.Err = errors.Join(c.Err, err)
+	}
+	entries, err := l.ReadXlogDB()
+	c.Err = errors.Join(c.Err, err)
+	for _, e := range entries {
+		c.WALs[e.Name] = true
+	}
+	for _, dir := range []string{l.IncomingDir(), l.StreamingDir()} {
+		for _, name := range fileNames(dir) {
+			c.WALs[strings.TrimSuffix(name, ".partial")] = true
+		}
+	}
+	for _, name := range fileNames(l.ErrorsDir()) {
+		c.Errors[name[strings.LastIndexByte(name, '.')+1:]]++
+	}
+	return c
+}
+
+// fileNames lists the regular files of dir (none if it does not exist).
+func fileNames(dir string) []string {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	var names []string
+	for _, e := range ents {
+		if e.Type().IsRegular() && !strings.HasPrefix(e.Name(), ".") {
+			names = append(names, e.Name())
+		}
+	}
+	return names
+}
