@@ -16,7 +16,8 @@ build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/ $(addprefix ./cmd/,$(TOOLS))
 
 # deps installs what the tests and the demo need and are missing:
-# PostgreSQL 15 (server, pgbench), OpenSSH server and client, rsync.
+# PostgreSQL 15 (server, pgbench), OpenSSH server and client, rsync, and
+# Debian's barman 3.4 (the peer the catalogue is tested against).
 deps:
 	@scripts/deps.sh
 

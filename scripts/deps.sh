@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what barman's tests and demo need, when missing: PostgreSQL 15
-# (server binaries and pgbench), OpenSSH server and client, rsync, flock.
+# (server binaries and pgbench), OpenSSH server and client, rsync, flock,
+# and Debian's barman (the peer the catalogue is checked against).
 # Under CI (CI=true) a failed install fails the run.
 set -euo pipefail
 
@@ -13,6 +14,8 @@ command -v ssh >/dev/null || need+=(openssh-client)
 command -v rsync >/dev/null || need+=(rsync)
 command -v flock >/dev/null || need+=(util-linux)
 command -v runuser >/dev/null || need+=(util-linux)
+# Debian's Barman 3.4: the peer the catalogue is tested against.
+[ -x /usr/bin/barman ] || need+=(barman)
 
 if [ ${#need[@]} -eq 0 ]; then
 	exit 0
