@@ -5,7 +5,8 @@ type ListServersCmd struct {
 	Minimal bool `help:"Print only the server names."`
 }
 
-// Run prints one line per server: "name - description".
+// Run prints one line per server: "name - description", or only the name
+// when the server has no description (as Barman does).
 func (c *ListServersCmd) Run(env *Env) error {
 	for _, s := range env.Cfg.Servers {
 		desc := s.Get("description")
@@ -13,9 +14,13 @@ func (c *ListServersCmd) Run(env *Env) error {
 		if !s.Bool("active") {
 			suffix = " (inactive)"
 		}
-		env.Out.Result(s.Name, map[string]any{"description": nullable(desc), "active": s.Bool("active")})
-		if c.Minimal {
+		env.Out.Result(s.Name, map[string]any{"description": desc, "active": s.Bool("active")})
+		if c.Minimal || desc == "" && suffix == "" {
 			env.Out.Line("%s", s.Name)
+			continue
+		}
+		if desc == "" {
+			env.Out.Line("%s%s", s.Name, suffix)
 			continue
 		}
 		env.Out.Line("%s - %s%s", s.Name, desc, suffix)
