@@ -2,7 +2,6 @@ package barman
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -30,48 +29,15 @@ type Env struct {
 // privileges to barman_user and opens the log.
 func newEnv(ctx context.Context, g *Globals, stdin io.Reader, stdout, stderr io.Writer) (*Env, error) {
 	out := NewOutput(g.Format, g.Quiet, stdout, stderr)
-	path, err := config.Find(g.Config, os.Getenv)
+	cfg, err := clikit.LoadConfig(name, g.Config, stderr)
 	if err != nil {
 		return nil, err
-	}
-	cfg, err := config.Load(path)
-	for _, w := range warningsOf(cfg) {
-		out.Warning("%s", w)
-	}
-	if err != nil {
-		var ce *config.Error
-		if errors.As(err, &ce) {
-			for _, p := range ce.Problems {
-				fmt.Fprintf(stderr, "%s: error: %s\n", name, p)
-			}
-			out.Close()
-			return nil, &clikit.ExitError{Code: clikit.ExitFailure, Err: clikit.WithHint(
-				fmt.Errorf("configuration %s has %d error(s); no command runs until they are fixed", path, len(ce.Problems)),
-				"fix the lines named above")}
-		}
-		return nil, err
-	}
-	if err := dropPrivileges(cfg.Global.Get("barman_user")); err != nil {
-		return nil, err
-	}
-	if p := cfg.Global.Get("path_prefix"); p != "" {
-		os.Setenv("PATH", p+":"+os.Getenv("PATH"))
 	}
 	env := &Env{Ctx: ctx, Globals: g, Cfg: cfg, Out: out, Stdin: stdin, Stderr: stderr}
 	env.Log, err = env.openLog(stderr)
 	return env, err
 }
 
-func warningsOf(cfg *config.Config) []string {
-	if cfg == nil {
-		return nil
-	}
-	w := make([]string, len(cfg.Warnings))
-	for i, p := range cfg.Warnings {
-		w[i] = p.String()
-	}
-	return w
-}
 
 var levels = map[string]slog.Level{"DEBUG": slog.LevelDebug, "INFO": slog.LevelInfo,
 	"WARNING": slog.LevelWarn, "ERROR": slog.LevelError, "CRITICAL": slog.LevelError + 4}

@@ -1,4 +1,4 @@
-package barman
+package clikit
 
 import (
 	"fmt"
@@ -7,13 +7,13 @@ import (
 	"strconv"
 	"syscall"
 
-	"github.com/gobarman/barman/pkg/cli/clikit"
+	
 )
 
-// dropPrivileges switches to barman_user when run as root, as Barman does,
+// DropPrivileges switches to barman_user when run as root, as Barman does,
 // so that everything under barman_home belongs to that user. Run as
 // another user, barman refuses unless it is barman_user.
-func dropPrivileges(name string) error {
+func DropPrivileges(name string) error {
 	if name == "" {
 		return nil
 	}
@@ -25,12 +25,12 @@ func dropPrivileges(name string) error {
 		return nil
 	}
 	if os.Geteuid() != 0 {
-		return clikit.WithHint(fmt.Errorf("please run barman as %q user (barman_user), not %q", name, cur.Username),
+		return WithHint(fmt.Errorf("please run barman as %q user (barman_user), not %q", name, cur.Username),
 			"run 'sudo -u %s barman ...' or set barman_user in the configuration", name)
 	}
 	u, err := user.Lookup(name)
 	if err != nil {
-		return clikit.WithHint(fmt.Errorf("barman_user %q does not exist", name),
+		return WithHint(fmt.Errorf("barman_user %q does not exist", name),
 			"create it (useradd --system %s) or set barman_user to an existing user", name)
 	}
 	return switchTo(u)
