@@ -6,23 +6,14 @@ import (
 	"os"
 	"strings"
 
+	"github.com/gobarman/barman/pkg/archive"
 	"github.com/gobarman/barman/pkg/catalog"
 	"github.com/gobarman/barman/pkg/check"
 	"github.com/gobarman/barman/pkg/config"
 )
 
 // layoutOf returns the catalogue layout of a configured server.
-func layoutOf(cfg *config.Config, s *config.Section) *catalog.Layout {
-	return catalog.NewLayout(cfg.Global.Get("barman_home"), s.Name, catalog.Dirs{
-		Backup:      s.Get("backup_directory"),
-		BaseBackups: s.Get("basebackups_directory"),
-		WALs:        s.Get("wals_directory"),
-		Incoming:    s.Get("incoming_wals_directory"),
-		Streaming:   s.Get("streaming_wals_directory"),
-		Errors:      s.Get("errors_directory"),
-		XlogDB:      s.Get("xlogdb_directory"),
-	})
-}
+func layoutOf(cfg *config.Config, s *config.Section) *catalog.Layout { return archive.LayoutOf(cfg, s) }
 
 // catalogueFacts reads what the checks need from the catalogue.
 func catalogueFacts(cfg *config.Config, s *config.Section) *check.Catalogue {

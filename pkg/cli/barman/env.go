@@ -38,7 +38,6 @@ func newEnv(ctx context.Context, g *Globals, stdin io.Reader, stdout, stderr io.
 	return env, err
 }
 
-
 var levels = map[string]slog.Level{"DEBUG": slog.LevelDebug, "INFO": slog.LevelInfo,
 	"WARNING": slog.LevelWarn, "ERROR": slog.LevelError, "CRITICAL": slog.LevelError + 4}
 

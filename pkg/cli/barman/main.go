@@ -33,6 +33,13 @@ type CLI struct {
 	ListServers ListServersCmd `cmd:"" name:"list-servers" aliases:"list-server" help:"List the configured servers."`
 	ShowServers ShowServersCmd `cmd:"" name:"show-servers" aliases:"show-server" help:"Show the configuration and live status of servers."`
 	Check       CheckCmd       `cmd:"" help:"Check that servers are correctly set up for backup and archiving."`
+
+	Cron          CronCmd          `cmd:"" help:"Maintenance: archive the WAL of every server (run it every minute from cron)."`
+	ArchiveWAL    ArchiveWALCmd    `cmd:"" name:"archive-wal" help:"Move the WAL files of incoming/ and streaming/ into the archive."`
+	PutWAL        PutWALCmd        `cmd:"" name:"put-wal" help:"Receive a WAL file (tar stream with checksum) on standard input."`
+	GetWAL        GetWALCmd        `cmd:"" name:"get-wal" help:"Write an archived WAL file to standard output or a directory."`
+	SwitchWAL     SwitchWALCmd     `cmd:"" name:"switch-wal" aliases:"switch-xlog" help:"Close the current WAL segment of servers."`
+	RebuildXlogDB RebuildXlogDBCmd `cmd:"" name:"rebuild-xlogdb" help:"Rebuild xlog.db from the files in the WAL archive."`
 }
 
 // Main runs barman with args (without the program name) and returns the

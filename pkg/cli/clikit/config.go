@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/gobarman/barman/pkg/config"
 )
@@ -39,7 +40,7 @@ func LoadConfig(tool, path string, stderr io.Writer) (*config.Config, error) {
 	if err := DropPrivileges(cfg.Global.Get("barman_user")); err != nil {
 		return nil, err
 	}
-	if p := cfg.Global.Get("path_prefix"); p != "" {
+	if p := cfg.Global.Get("path_prefix"); p != "" && !strings.HasPrefix(os.Getenv("PATH"), p+":") {
 		os.Setenv("PATH", p+":"+os.Getenv("PATH"))
 	}
 	return cfg, nil

@@ -6,8 +6,6 @@ import (
 	"os/user"
 	"strconv"
 	"syscall"
-
-	
 )
 
 // DropPrivileges switches to barman_user when run as root, as Barman does,

@@ -1,0 +1,26 @@
+package archive
+
+import (
+	"log/slog"
+
+	"github.com/gobarman/barman/pkg/catalog"
+	"github.com/gobarman/barman/pkg/config"
+)
+
+// LayoutOf returns the catalogue layout of a configured server.
+func LayoutOf(cfg *config.Config, s *config.Section) *catalog.Layout {
+	return catalog.NewLayout(cfg.Global.Get("barman_home"), s.Name, catalog.Dirs{
+		Backup:      s.Get("backup_directory"),
+		BaseBackups: s.Get("basebackups_directory"),
+		WALs:        s.Get("wals_directory"),
+		Incoming:    s.Get("incoming_wals_directory"),
+		Streaming:   s.Get("streaming_wals_directory"),
+		Errors:      s.Get("errors_directory"),
+		XlogDB:      s.Get("xlogdb_directory"),
+	})
+}
+
+// New returns the archive of a configured server.
+func New(cfg *config.Config, s *config.Section, log *slog.Logger) *Archive {
+	return &Archive{Layout: LayoutOf(cfg, s), Server: s.Name, LockDir: cfg.Global.Get("barman_lock_directory"), Log: log}
+}

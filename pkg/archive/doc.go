@@ -1,0 +1,17 @@
+// Package archive owns a server's WAL archive: finding the files that
+// arrive in incoming/ and streaming/, checking each (pkg/walfile), keeping
+// aside in errors/ what does not belong, cataloguing placed files in
+// xlog.db exactly once under the xlogdb lock, and reading WAL back.
+//
+// The archiving pipeline has three steps, which the stage binaries run
+// and which may be typed by hand as a pipeline:
+//
+//	ingest  (Inspect): one wal_file record per good file, with the planned dest
+//	compress (barman-wal-compress --records): writes each file durably to dest
+//	commit  (Committer): appends xlog.db, then removes the source
+//
+// Every step is idempotent, so that a run killed at any point is repaired
+// by the next: a file placed but not catalogued is catalogued once by the
+// next commit, and a source is removed only after its line in xlog.db is
+// on disk.
+package archive

@@ -1,0 +1,37 @@
+package barman
+
+import (
+	"os"
+	"strings"
+
+	"github.com/gobarman/barman/pkg/archive"
+)
+
+// PutWALCmd is `barman put-wal SERVER`: the receiving end of
+// barman-wal-ingest push (and of Barman's barman-wal-archive).
+type PutWALCmd struct {
+	Test   bool   `short:"t" help:"Only say whether the server accepts WAL."`
+	Server string `arg:"" help:"Server name."`
+}
+
+// Run reads the tar stream on stdin into incoming/, verified and fsynced.
+func (c *PutWALCmd) Run(env *Env) error {
+	servers, err := env.Servers([]string{c.Server})
+	if err != nil {
+		return err
+	}
+	s := servers[0]
+	if c.Test {
+		env.Out.Info("Ready to accept WAL files for the server %s", s.Name)
+		return nil
+	}
+	a := archive.New(env.Cfg, s, env.Log)
+	names, err := a.Receive(env.Stdin)
+	client := strings.Fields(os.Getenv("SSH_CONNECTION") + " -")[0]
+	if err != nil {
+		env.Log.Error("put-wal failed", "server", s.Name, "client", client, "error", err)
+		return err
+	}
+	env.Log.Info("put-wal received", "server", s.Name, "client", client, "files", strings.Join(names, ","))
+	return nil
+}

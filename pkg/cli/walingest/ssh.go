@@ -1,0 +1,65 @@
+package walingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os/exec"
+	"strings"
+
+	"github.com/gobarman/barman/pkg/sshcmd"
+)
+
+// remoteBarman builds the command line of barman on the barman host,
+// each word quoted for the remote shell.
+func remoteBarman(barman, config string, args ...string) string {
+	words := []string{barman}
+	if config != "" {
+		words = append(words, "-c", config)
+	}
+	words = append(words, args...)
+	for i, w := range words {
+		words[i] = shellQuote(w)
+	}
+	return strings.Join(words, " ")
+}
+
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:@%+,") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// sshExit is a remote command's failure with its exit status; 255 means
+// ssh itself failed.
+type sshExit struct {
+	code int
+	msg  string
+}
+
+func (e *sshExit) Error() string { return e.msg }
+
+// runRemote runs remote through the ssh command with stdin and stdout
+// connected, and returns an *sshExit for a non-zero exit.
+func runRemote(ctx context.Context, sshText, remote string, stdin io.Reader, stdout, stderr io.Writer) error {
+	c, err := sshcmd.Parse(sshText)
+	if err != nil {
+		return err
+	}
+	cmd := c.Cmd(ctx, remote)
+	cmd.Stdin, cmd.Stdout = stdin, stdout
+	var errBuf strings.Builder
+	cmd.Stderr = io.MultiWriter(stderr, &errBuf)
+	err = cmd.Run()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		msg := strings.TrimSpace(errBuf.String())
+		if msg == "" {
+			msg = fmt.Sprintf("remote command %q exited with status %d", remote, ee.ExitCode())
+		}
+		return &sshExit{code: ee.ExitCode(), msg: msg}
+	}
+	return err
+}

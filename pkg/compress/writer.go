@@ -1,0 +1,185 @@
+package compress
+
+import (
+	"io"
+	"sync"
+
+	"github.com/dsnet/compress/bzip2"
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/s2"
+	"github.com/klauspost/compress/zstd"
+	"github.com/pierrec/lz4/v4"
+	"github.com/ulikunitz/xz"
+	"github.com/ulikunitz/xz/lzma"
+)
+
+// NewWriter returns a writer that compresses what it is given with algo
+// (any name Canonical accepts) at level into w. Close flushes the end of
+// the stream; it does not close w. With None the data goes to w as it is.
+func NewWriter(w io.Writer, algo string, level Level, opts ...Option) (io.WriteCloser, error) {
+	algo, err := Canonical(algo)
+	if err != nil {
+		return nil, err
+	}
+	switch algo {
+	case None:
+		return plainWriter{w}, nil
+	case Custom:
+		return startCompressFilter(w, collect(opts))
+	case XZ:
+		return newXZWriter(w, resolve(XZ, level))
+	}
+	lvl := resolve(algo, level)
+	if algo == LZ4 {
+		lvl = lz4Level(lvl)
+	}
+	key := poolKey{algo, lvl}
+	enc, ok := encoderPool(key).Get().(encoder)
+	if !ok {
+		if enc, err = newEncoder(key); err != nil {
+			return nil, err
+		}
+	}
+	enc.Reset(w)
+	return &pooledWriter{enc: enc, key: key}, nil
+}
+
+// encoder is a built-in compressor that can be reused with Reset.
+type encoder interface {
+	io.WriteCloser
+	Reset(w io.Writer)
+}
+
+type poolKey struct {
+	algo  string
+	level int
+}
+
+// encoderPools holds a *sync.Pool per algorithm and level: encoders are
+// expensive to create (a zstd encoder allocates its window and tables),
+// cheap to reset.
+var encoderPools sync.Map
+
+func encoderPool(k poolKey) *sync.Pool {
+	if p, ok := encoderPools.Load(k); ok {
+		return p.(*sync.Pool)
+	}
+	p, _ := encoderPools.LoadOrStore(k, new(sync.Pool))
+	return p.(*sync.Pool)
+}
+
+func newEncoder(k poolKey) (encoder, error) {
+	switch k.algo {
+	case Gzip:
+		return gzip.NewWriterLevel(nil, k.level)
+	case Zstd:
+		// One goroutine per stream: parallelism comes from compressing
+		// several files at once, and memory stays one window per worker.
+		return zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.EncoderLevelFromZstd(k.level)),
+			zstd.WithEncoderConcurrency(1))
+	case LZ4:
+		w := lz4.NewWriter(nil)
+		err := w.Apply(lz4.CompressionLevelOption(lz4.CompressionLevel(k.level)), lz4.ConcurrencyOption(1))
+		return w, err
+	case Bzip2:
+		w, err := bzip2.NewWriter(nil, &bzip2.WriterConfig{Level: k.level})
+		return bzip2Writer{w}, err
+	default: // Snappy
+		return s2.NewWriter(nil, s2.WriterSnappyCompat(), s2.WriterConcurrency(1)), nil
+	}
+}
+
+// lz4Level maps lz4's 0..16 scale (as python's lz4.frame and the lz4 CLI
+// use it: up to 2 is the fast compressor, 3 and up the HC one) to
+// pierrec/lz4, whose HC levels stop at 9.
+func lz4Level(level int) int {
+	if level < 3 {
+		return int(lz4.Fast)
+	}
+	return int(lz4.Level1) << (min(level, 9) - 1)
+}
+
+type bzip2Writer struct{ *bzip2.Writer }
+
+func (b bzip2Writer) Reset(w io.Writer) { _ = b.Writer.Reset(w) } // never fails
+
+// pooledWriter returns its encoder to the pool when closed cleanly.
+type pooledWriter struct {
+	enc    encoder
+	key    poolKey
+	closed bool
+}
+
+func (p *pooledWriter) Write(b []byte) (int, error) {
+	if p.closed {
+		return 0, errClosed
+	}
+	return p.enc.Write(b)
+}
+
+// ReadFrom lets io.Copy use the encoder's own ReadFrom (zstd, lz4, s2 read
+// straight into their block buffers), or else copy in large chunks.
+func (p *pooledWriter) ReadFrom(r io.Reader) (int64, error) {
+	if p.closed {
+		return 0, errClosed
+	}
+	if rf, ok := p.enc.(io.ReaderFrom); ok {
+		return rf.ReadFrom(r)
+	}
+	return copyBuffered(p.enc, r)
+}
+
+func (p *pooledWriter) Close() error {
+	if p.closed {
+		return nil
+	}
+	p.closed = true
+	err := p.enc.Close()
+	if err == nil {
+		p.enc.Reset(io.Discard) // drop the reference to the destination
+		encoderPool(p.key).Put(p.enc)
+	}
+	return err
+}
+
+// plainWriter is the None "compressor".
+type plainWriter struct{ w io.Writer }
+
+func (p plainWriter) Write(b []byte) (int, error) { return p.w.Write(b) }
+func (p plainWriter) Close() error                { return nil }
+
+// ReadFrom keeps *os.File's fast paths (copy_file_range) for plain copies.
+func (p plainWriter) ReadFrom(r io.Reader) (int64, error) {
+	if rf, ok := p.w.(io.ReaderFrom); ok {
+		return rf.ReadFrom(r)
+	}
+	return copyBuffered(p.w, r)
+}
+
+// newXZWriter maps levels 1..9 to the dictionary sizes of xz -1..-9 up to
+// 8 MiB (xz -5 and up), always with the hash-table matcher: the
+// binary-tree matcher of ulikunitz/xz costs several times the dictionary
+// in memory and is much slower.
+func newXZWriter(w io.Writer, level int) (io.WriteCloser, error) {
+	dict := [...]int{1, 1, 2, 4, 4, 8, 8, 8, 8, 8}[level] << 20
+	xw, err := xz.WriterConfig{DictCap: dict, Matcher: lzma.HashTable4}.NewWriter(w)
+	if err != nil {
+		return nil, err
+	}
+	return &onceCloser{WriteCloser: xw}, nil
+}
+
+// onceCloser makes a second Close a no-op, as for the other writers.
+type onceCloser struct {
+	io.WriteCloser
+	closed bool
+	err    error
+}
+
+func (o *onceCloser) Close() error {
+	if !o.closed {
+		o.closed = true
+		o.err = o.WriteCloser.Close()
+	}
+	return o.err
+}
