@@ -3,7 +3,6 @@ package archive
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"errors"
 	"os"
 	"path/filepath"
@@ -19,26 +18,12 @@ import (
 
 const segSize = 1 << 20
 
-// segment builds a plausible 1 MiB WAL segment: a long page header for
-// the segment name gives, then filler derived from seed.
+// segment builds a valid 1 MiB WAL segment for name.
 func segment(t *testing.T, name string, sysid uint64, seed byte) []byte {
 	t.Helper()
-	n, err := walname.Parse(name)
+	b, err := walfile.Synthetic(name, sysid, segSize, seed)
 	if err != nil {
 		t.Fatal(err)
-	}
-	start, _ := n.StartLSN(segSize)
-	b := make([]byte, segSize)
-	le := binary.LittleEndian
-	le.PutUint16(b[0:], 0xD110)
-	le.PutUint16(b[2:], 0x0002)
-	le.PutUint32(b[4:], n.Timeline)
-	le.PutUint64(b[8:], uint64(start))
-	le.PutUint64(b[24:], sysid)
-	le.PutUint32(b[32:], segSize)
-	le.PutUint32(b[36:], 8192)
-	for i := 64; i < len(b); i += 97 {
-		b[i] = seed + byte(i)
 	}
 	return b
 }

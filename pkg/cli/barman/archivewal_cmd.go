@@ -67,6 +67,9 @@ func compressArgs(s *config.Section) ([]string, error) {
 	if f := s.Get("custom_decompression_filter"); f != "" {
 		args = append(args, "--custom-decompression-filter", f)
 	}
+	if m := s.Get("custom_compression_magic"); m != "" {
+		args = append(args, "--custom-compression-magic", m)
+	}
 	return args, nil
 }
 

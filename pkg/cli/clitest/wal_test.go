@@ -1,0 +1,266 @@
+package clitest
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gobarman/barman/pkg/catalog"
+	"github.com/gobarman/barman/pkg/compress"
+	"github.com/gobarman/barman/pkg/pgtest"
+)
+
+// toolsFor copies the test binary, under the tools' names, into a
+// directory the PostgreSQL OS user can run them from (testscript dispatches
+// on the program name).
+func toolsFor(t *testing.T) string {
+	t.Helper()
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := pgtest.TempDir(t)
+	data, err := os.ReadFile(self)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"barman", "barman-wal-ingest", "barman-wal-compress"} {
+		if err := os.WriteFile(filepath.Join(dir, n), data, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// walSite is a barman_home and configuration for one server.
+type walSite struct {
+	conf, home string
+}
+
+func newWALSite(t *testing.T, extra string) *walSite {
+	t.Helper()
+	base := pgtest.TempDir(t)
+	s := &walSite{conf: filepath.Join(base, "barman.conf"), home: filepath.Join(base, "home")}
+	incoming := filepath.Join(s.home, "main", "incoming")
+	os.MkdirAll(incoming, 0o755)
+	pgtest.ChownToOSUser(t, incoming)
+	u, _ := user.Current()
+	text := fmt.Sprintf("[barman]\nbarman_home = %s\nbarman_user = %s\n\n[main]\ndescription = \"WAL test\"\n%s\n", s.home, u.Username, extra)
+	if err := os.WriteFile(s.conf, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// archived returns the names PostgreSQL says it archived: every segment
+// from the first archived one to last_archived_wal.
+func archivedSegments(t *testing.T, pg *pgtest.Postgres, first string) []string {
+	t.Helper()
+	last := pg.SQL(t, "SELECT last_archived_wal FROM pg_stat_archiver")
+	var names []string
+	for n := first; n <= last; n = nextSeg(n) {
+		names = append(names, n)
+	}
+	return names
+}
+
+func nextSeg(name string) string {
+	tli, _ := strconv.ParseUint(name[:8], 16, 32)
+	log, _ := strconv.ParseUint(name[8:16], 16, 32)
+	seg, _ := strconv.ParseUint(name[16:], 16, 32)
+	seg++
+	if seg == 0x100 { // 16 MiB segments: 256 per log
+		log, seg = log+1, 0
+	}
+	return fmt.Sprintf("%08X%08X%08X", tli, log, seg)
+}
+
+// generateWAL writes WAL with pgbench and switches segments n times.
+func generateWAL(t *testing.T, pg *pgtest.Postgres, n int) string {
+	t.Helper()
+	pg.Pgbench(t, "-i", "-s", "1", "-q")
+	first := pg.SQL(t, "SELECT pg_walfile_name(pg_current_wal_lsn())")
+	for i := 0; i < n; i++ {
+		pg.Pgbench(t, "-t", "50", "-c", "2", "-n")
+		pg.SQL(t, "SELECT pg_switch_wal()")
+	}
+	return first
+}
+
+// waitArchiver waits until PostgreSQL has archived everything it closed.
+func waitArchiver(t *testing.T, pg *pgtest.Postgres) {
+	t.Helper()
+	want := pg.SQL(t, "SELECT pg_walfile_name(pg_current_wal_lsn() - 1)")
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		got := pg.SQL(t, "SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver")
+		if got >= want {
+			return
+		}
+	}
+	t.Fatalf("PostgreSQL did not archive up to %s: %s\n%s", want, pg.SQL(t, "SELECT * FROM pg_stat_archiver"), tail(pg.LogFile))
+}
+
+// verifyArchive checks that each segment is in xlog.db exactly once and
+// that the archived copy decompresses to PostgreSQL's own file.
+func verifyArchive(t *testing.T, s *walSite, pg *pgtest.Postgres, names []string, algo string) {
+	t.Helper()
+	l := catalog.NewLayout(s.home, "main", catalog.Dirs{})
+	entries, err := l.ReadXlogDB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	for _, e := range entries {
+		count[e.Name]++
+		if walIsSegment(e.Name) && e.Compression != algo {
+			t.Errorf("%s compression %q, want %q", e.Name, e.Compression, algo)
+		}
+	}
+	for _, n := range names {
+		if count[n] != 1 {
+			t.Errorf("%s is in xlog.db %d times", n, count[n])
+			continue
+		}
+		orig, err := os.ReadFile(filepath.Join(pg.DataDir, "pg_wal", n))
+		if err != nil {
+			t.Fatalf("original %s: %v", n, err)
+		}
+		if got := decompressFile(t, l.WALPath(n)); !bytes.Equal(got, orig) {
+			t.Errorf("%s: archived copy differs from PostgreSQL's", n)
+		}
+		out, errOut, code := runOut(t, "barman", "-c", s.conf, "get-wal", "main", n)
+		if code != 0 || !bytes.Equal(out, orig) {
+			t.Errorf("get-wal %s: exit %d, %d bytes (want %d): %s", n, code, len(out), len(orig), errOut)
+		}
+	}
+}
+
+func walIsSegment(n string) bool { return len(n) == 24 }
+
+func decompressFile(t *testing.T, p string) []byte {
+	f, err := os.Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rc, _, err := compress.OpenAuto(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// runOut is run with binary-safe standard output.
+func runOut(t *testing.T, tool string, args ...string) ([]byte, string, int) {
+	cmd := exec.Command(tool, args...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return stdout.Bytes(), stderr.String(), code
+}
+
+// The guide's way: archive_command rsyncs into incoming/, barman cron
+// archives, compressed with gzip.
+func TestArchiveRsyncAndCron(t *testing.T) {
+	pgtest.Require(t, "rsync", "rsync")
+	s := newWALSite(t, "compression = gzip")
+	incoming := filepath.Join(s.home, "main", "incoming")
+	pg := pgtest.StartPostgres(t, pgtest.Options{ArchiveCommand: "rsync -a %p " + incoming + "/%f",
+		Settings: map[string]string{"wal_keep_size": "1GB"}})
+	s = rewriteConninfo(t, s, pg)
+	first := generateWAL(t, pg, 8)
+	waitArchiver(t, pg)
+	out, errOut, code := run(t, "barman", "-c", s.conf, "cron")
+	if code != 0 {
+		t.Fatalf("cron exit %d:\n%s%s", code, out, errOut)
+	}
+	if !strings.Contains(out, "Starting WAL archiving for server main") {
+		t.Errorf("cron output:\n%s", out)
+	}
+	names := archivedSegments(t, pg, first)
+	if len(names) < 8 {
+		t.Fatalf("only %d segments archived", len(names))
+	}
+	verifyArchive(t, s, pg, names, "gzip")
+	if ents, _ := os.ReadDir(incoming); len(ents) != 0 {
+		t.Errorf("incoming not empty: %d files", len(ents))
+	}
+	// A second cron finds nothing, and check is happy.
+	out, _, code = run(t, "barman", "-c", s.conf, "cron")
+	if code != 0 {
+		t.Errorf("second cron exit %d: %s", code, out)
+	}
+	out, _, _ = run(t, "barman", "-c", s.conf, "check", "main")
+	wantCheck(t, parseCheck(t, out), "continuous archiving", "OK")
+	wantCheck(t, parseCheck(t, out), "archiver errors", "OK")
+}
+
+func rewriteConninfo(t *testing.T, s *walSite, pg *pgtest.Postgres) *walSite {
+	data, _ := os.ReadFile(s.conf)
+	os.WriteFile(s.conf, []byte(string(data)+"conninfo = "+pg.ConnInfo()+"\n"), 0o644)
+	return s
+}
+
+// The safer way: archive_command pushes each segment over SSH to put-wal,
+// which fsyncs it before PostgreSQL may recycle it.
+func TestArchivePushOverSSH(t *testing.T) {
+	tools := toolsFor(t)
+	s := newWALSite(t, "compression = zstd")
+	sshd := pgtest.StartSSHD(t)
+	push := fmt.Sprintf(`%s/barman-wal-ingest push --ssh "%s" --remote-barman %s/barman --remote-config %s main %%p`,
+		tools, sshd.ToBarman(), tools, s.conf)
+	pg := pgtest.StartPostgres(t, pgtest.Options{ArchiveCommand: push, Settings: map[string]string{"wal_keep_size": "1GB"}})
+	s = rewriteConninfo(t, s, pg)
+	first := generateWAL(t, pg, 5)
+	waitArchiver(t, pg)
+	if failed := pg.SQL(t, "SELECT failed_count FROM pg_stat_archiver"); failed != "0" {
+		t.Errorf("archiver failures: %s\n%s", failed, tail(pg.LogFile))
+	}
+	out, errOut, code := run(t, "barman", "-c", s.conf, "archive-wal", "main")
+	if code != 0 {
+		t.Fatalf("archive-wal exit %d:\n%s%s", code, out, errOut)
+	}
+	verifyArchive(t, s, pg, archivedSegments(t, pg, first), "zstd")
+
+	// restore_command side: pull one segment back through SSH.
+	dest := filepath.Join(pgtest.TempDir(t), first)
+	out, errOut, code = run(t, "barman-wal-ingest", "pull", "--ssh", sshd.CommandAs(currentUser(t)),
+		"--remote-barman", filepath.Join(tools, "barman"), "--remote-config", s.conf, "main", first, dest)
+	orig, _ := os.ReadFile(filepath.Join(pg.DataDir, "pg_wal", first))
+	got, _ := os.ReadFile(dest)
+	if code != 0 || !bytes.Equal(got, orig) {
+		t.Errorf("pull: exit %d, %d bytes: %s%s", code, len(got), out, errOut)
+	}
+	_, _, code = run(t, "barman-wal-ingest", "pull", "--ssh", sshd.CommandAs(currentUser(t)),
+		"--remote-barman", filepath.Join(tools, "barman"), "--remote-config", s.conf, "main", "0000000100000000000000FF", dest+".x")
+	if code != 1 {
+		t.Errorf("pull of a missing segment: exit %d, want 1", code)
+	}
+}
+
+func currentUser(t *testing.T) string {
+	u, err := user.Current()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.Username
+}
