@@ -13,7 +13,6 @@ import (
 	"github.com/gobarman/barman/pkg/catalog"
 	"github.com/gobarman/barman/pkg/stream"
 	"github.com/gobarman/barman/pkg/walfile"
-	"github.com/gobarman/barman/pkg/walname"
 )
 
 const segSize = 1 << 20
