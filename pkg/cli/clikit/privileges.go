@@ -15,19 +15,19 @@ func DropPrivileges(name string) error {
 	if name == "" {
 		return nil
 	}
-	cur, err := user.Current()
-	if err != nil {
-		return fmt.Errorf("look up the current user: %w", err)
-	}
-	if cur.Username == name {
+	u, lookupErr := user.Lookup(name)
+	if lookupErr == nil && u.Uid == strconv.Itoa(os.Geteuid()) {
 		return nil
 	}
 	if os.Geteuid() != 0 {
-		return WithHint(fmt.Errorf("please run barman as %q user (barman_user), not %q", name, cur.Username),
+		me := strconv.Itoa(os.Geteuid())
+		if cur, err := user.LookupId(me); err == nil {
+			me = cur.Username
+		}
+		return WithHint(fmt.Errorf("please run barman as %q user (barman_user), not %q", name, me),
 			"run 'sudo -u %s barman ...' or set barman_user in the configuration", name)
 	}
-	u, err := user.Lookup(name)
-	if err != nil {
+	if lookupErr != nil {
 		return WithHint(fmt.Errorf("barman_user %q does not exist", name),
 			"create it (useradd --system %s) or set barman_user to an existing user", name)
 	}

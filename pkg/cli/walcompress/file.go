@@ -1,0 +1,161 @@
+package walcompress
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
+
+	"github.com/gobarman/barman/pkg/compress"
+	"github.com/gobarman/barman/pkg/fsutil"
+	"github.com/gobarman/barman/pkg/stream"
+)
+
+// Permissions of what we create in the archive: private to barman.
+const (
+	fileMode = 0o600
+	dirMode  = 0o700
+)
+
+// handle places one file and writes its record, or an error record.
+func (r *recordRun) handle(ctx context.Context, rec *stream.WALFile) {
+	out, ferr := r.place(ctx, rec)
+	switch {
+	case ferr == nil:
+		r.done(out)
+	case ctx.Err() == nil: // an interrupted file is not an error of its own
+		r.report(ferr.record(rec))
+	}
+}
+
+// place compresses rec.Path into rec.Dest durably, unless dest already
+// holds the same content. It never overwrites dest.
+func (r *recordRun) place(ctx context.Context, rec *stream.WALFile) (*stream.WALFile, *fileError) {
+	defer r.locks.lock(rec.Dest)()
+	src, err := os.Open(rec.Path)
+	if err != nil {
+		return nil, readError(rec.Path, err)
+	}
+	defer src.Close()
+	if out, ferr := r.existing(ctx, rec, src); out != nil || ferr != nil {
+		return out, ferr
+	}
+	if err := fsutil.MkdirAllSync(filepath.Dir(rec.Dest), dirMode); err != nil {
+		return nil, writeError(rec.Dest, err)
+	}
+	var n int64
+	err = fsutil.WriteAtomic(rec.Dest, fileMode, func(w io.Writer) (err error) {
+		n, err = r.compressTo(ctx, w, src)
+		return err
+	})
+	if err != nil {
+		var re *sourceError
+		if errors.As(err, &re) {
+			return nil, readError(rec.Path, re.err)
+		}
+		return nil, writeError(rec.Dest, err)
+	}
+	return r.result(rec, n, r.c.algo)
+}
+
+// result is rec updated with what is now at dest.
+func (r *recordRun) result(rec *stream.WALFile, original int64, algo string) (*stream.WALFile, *fileError) {
+	st, err := os.Stat(rec.Dest)
+	if err != nil {
+		return nil, writeError(rec.Dest, err)
+	}
+	out := *rec
+	out.Size, out.OriginalSize, out.Compression = st.Size(), original, algo
+	if algo == compress.None {
+		out.Compression = ""
+	}
+	return &out, nil
+}
+
+// compressTo writes src compressed into w (the temporary file). A plain
+// copy goes straight from file to file (copy_file_range); a custom filter
+// writes straight into the file.
+func (r *recordRun) compressTo(ctx context.Context, w io.Writer, src *os.File) (int64, error) {
+	in := sourceReader{ctxReader{ctx, src}}
+	if r.c.algo == compress.None {
+		return io.Copy(w, src)
+	}
+	bw := bufio.NewWriterSize(w, 128<<10)
+	dst := io.Writer(bw)
+	if r.c.algo == compress.Custom {
+		dst = w
+	}
+	cw, err := compress.NewWriter(dst, r.c.algo, r.c.level, r.opts...)
+	if err != nil {
+		return 0, err
+	}
+	n, err := io.Copy(cw, in)
+	if cerr := cw.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = bw.Flush()
+	}
+	return n, err
+}
+
+// sourceReader marks read errors, to tell them from write errors.
+type sourceReader struct{ r io.Reader }
+
+type sourceError struct{ err error }
+
+func (e *sourceError) Error() string { return e.err.Error() }
+func (e *sourceError) Unwrap() error { return e.err }
+
+func (s sourceReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if err != nil && err != io.EOF {
+		err = &sourceError{err}
+	}
+	return n, err
+}
+
+// fileError is a failure about one file, turned into an error record.
+type fileError struct {
+	code, path, message, hint string
+}
+
+func (f *fileError) record(rec *stream.WALFile) *stream.Error {
+	return &stream.Error{Server: rec.Server, Stage: stage, Code: f.code, Message: f.message,
+		Hint: f.hint, Name: rec.Name, Path: f.path}
+}
+
+func readError(path string, err error) *fileError {
+	hint := "check that the file is there and readable by this user"
+	if errors.Is(err, fs.ErrNotExist) {
+		hint = "the file is gone: check whether another run archived it, then drop its record"
+	}
+	return &fileError{stream.CodeIO, path, fmt.Sprintf("cannot read %q: %v", path, bareError(err)), hint}
+}
+
+func writeError(path string, err error) *fileError {
+	dir := filepath.Dir(path)
+	hint := fmt.Sprintf("check the permissions of %q and the free space on its file system", dir)
+	if errors.Is(err, syscall.ENOSPC) {
+		hint = fmt.Sprintf("free some space on the file system of %q, then run again", dir)
+	}
+	return &fileError{stream.CodeIO, path, fmt.Sprintf("cannot write %q: %v", path, bareError(err)), hint}
+}
+
+// bareError drops the operation and path that the message already says:
+// those of *fs.PathError, or the one level of wrapping fsutil adds.
+func bareError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	if inner := errors.Unwrap(err); inner != nil {
+		return inner
+	}
+	return err
+}
