@@ -78,8 +78,15 @@ func TestGuideConfiguration(t *testing.T) {
 	if len(cfg.Warnings) != 0 {
 		t.Errorf("unexpected warnings %v", cfg.Warnings)
 	}
-	if got := cfg.Unimplemented(s); strings.Join(got, ",") != "compression" {
-		t.Errorf("unimplemented = %v, want [compression]", got)
+	if got := cfg.Unimplemented(s); len(got) != 0 {
+		t.Errorf("unimplemented = %v, want none", got)
+	}
+	cfg, err = Load(writeConf(t, guideConf+"reuse_backup = link\npre_backup_script = true\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Unimplemented(cfg.Server("main")); strings.Join(got, ",") != "pre_backup_script,reuse_backup" {
+		t.Errorf("unimplemented = %v, want [pre_backup_script reuse_backup]", got)
 	}
 }
 

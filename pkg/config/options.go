@@ -23,6 +23,9 @@ type Option struct {
 	Implemented bool
 }
 
+// implementedHooks are the events whose hook scripts barman runs.
+var implementedHooks = map[string]bool{"archive": true}
+
 var hookNames = []string{
 	"backup", "archive", "delete", "wal_delete", "recovery",
 }
@@ -87,8 +90,8 @@ func optionTable() []Option {
 		{"encryption_passphrase_command", Both, "", kindCommand, false},
 
 		// WAL archiving
-		{"archiver", Both, "off", kindBool, false},
-		{"archiver_batch_size", Both, "0", kindUint, false},
+		{"archiver", Both, "off", kindBool, true},
+		{"archiver_batch_size", Both, "0", kindUint, true},
 		{"streaming_archiver", Both, "off", kindBool, false},
 		{"streaming_archiver_batch_size", Both, "0", kindUint, false},
 		{"streaming_archiver_name", Both, "barman_receive_wal", kindString, false},
@@ -99,11 +102,11 @@ func optionTable() []Option {
 		{"wals_directory", ServerOnly, "%(backup_directory)s/wals", kindAbsPath, true},
 		{"errors_directory", ServerOnly, "%(backup_directory)s/errors", kindAbsPath, true},
 		{"xlogdb_directory", Both, "", kindAbsPath, false},
-		{"compression", Both, "", enumKind("gzip", "bzip2", "pigz", "xz", "zstd", "lz4", "snappy", "pygzip", "pybzip2", "custom"), false},
-		{"compression_level", Both, "medium", kindCompressionLevel, false},
-		{"custom_compression_filter", Both, "", kindCommand, false},
-		{"custom_decompression_filter", Both, "", kindCommand, false},
-		{"custom_compression_magic", Both, "", kindHex, false},
+		{"compression", Both, "", enumKind("gzip", "bzip2", "pigz", "xz", "zstd", "lz4", "snappy", "pygzip", "pybzip2", "custom"), true},
+		{"compression_level", Both, "medium", kindCompressionLevel, true},
+		{"custom_compression_filter", Both, "", kindCommand, true},
+		{"custom_decompression_filter", Both, "", kindCommand, true},
+		{"custom_compression_magic", Both, "", kindHex, true},
 		{"max_incoming_wals_queue", Both, "", kindUint, false},
 		{"last_wal_maximum_age", Both, "", kindInterval, false},
 
@@ -128,7 +131,7 @@ func optionTable() []Option {
 	}
 	for _, h := range hookNames {
 		for _, v := range []string{"pre_%s_script", "pre_%s_retry_script", "post_%s_retry_script", "post_%s_script"} {
-			o = append(o, Option{Name: sprintf(v, h), Scope: Both, Kind: kindCommand})
+			o = append(o, Option{Name: sprintf(v, h), Scope: Both, Kind: kindCommand, Implemented: implementedHooks[h]})
 		}
 	}
 	return o

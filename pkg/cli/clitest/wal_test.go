@@ -182,7 +182,9 @@ func runOut(t *testing.T, tool string, args ...string) ([]byte, string, int) {
 // archives, compressed with gzip.
 func TestArchiveRsyncAndCron(t *testing.T) {
 	pgtest.Require(t, "rsync", "rsync")
-	s := newWALSite(t, "compression = gzip")
+	hookLog := filepath.Join(pgtest.TempDir(t), "hooks.log")
+	s := newWALSite(t, "compression = gzip\npre_archive_script = env | grep ^BARMAN_ | sort >> "+hookLog+"; echo -- >> "+hookLog+
+		"\npost_archive_script = env | grep ^BARMAN_ | sort >> "+hookLog+"; echo -- >> "+hookLog)
 	incoming := filepath.Join(s.home, "main", "incoming")
 	pg := pgtest.StartPostgres(t, pgtest.Options{ArchiveCommand: "rsync -a %p " + incoming + "/%f",
 		Settings: map[string]string{"wal_keep_size": "1GB"}})
@@ -201,6 +203,8 @@ func TestArchiveRsyncAndCron(t *testing.T) {
 		t.Fatalf("only %d segments archived", len(names))
 	}
 	verifyArchive(t, s, pg, names, "gzip")
+	checkArchiveHooks(t, hookLog, names[0], filepath.Join(s.home, "main"))
+	barman34GetWAL(t, s, pg, names)
 	if ents, _ := os.ReadDir(incoming); len(ents) != 0 {
 		t.Errorf("incoming not empty: %d files", len(ents))
 	}
@@ -263,4 +267,56 @@ func currentUser(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return u.Username
+}
+
+// checkArchiveHooks checks the environment the archive hooks saw for one
+// segment: pre with the incoming path, post with the archived one.
+func checkArchiveHooks(t *testing.T, logFile, seg, serverDir string) {
+	t.Helper()
+	data, err := os.ReadFile(logFile)
+	if err != nil {
+		t.Fatalf("hooks did not run: %v", err)
+	}
+	var pre, post string
+	for _, block := range strings.Split(string(data), "--\n") {
+		if !strings.Contains(block, "BARMAN_SEGMENT="+seg+"\n") {
+			continue
+		}
+		if strings.Contains(block, "BARMAN_PHASE=pre") {
+			pre = block
+		} else {
+			post = block
+		}
+	}
+	for _, want := range []string{"BARMAN_HOOK=archive_script", "BARMAN_SERVER=main", "BARMAN_FILE=" + serverDir + "/incoming/" + seg, "BARMAN_SIZE=16777216", "BARMAN_COMPRESSION=\n", "BARMAN_RETRY=0", "BARMAN_TIMESTAMP="} {
+		if !strings.Contains(pre, want) {
+			t.Errorf("pre_archive_script environment lacks %q:\n%s", want, pre)
+		}
+	}
+	for _, want := range []string{"BARMAN_PHASE=post", "BARMAN_FILE=" + serverDir + "/wals/" + seg[:16] + "/" + seg, "BARMAN_COMPRESSION=gzip", "BARMAN_ERROR=\n"} {
+		if !strings.Contains(post, want) {
+			t.Errorf("post_archive_script environment lacks %q:\n%s", want, post)
+		}
+	}
+}
+
+// barman34GetWAL asks Debian's Barman 3.4, pointed at our barman_home, for
+// every archived segment.
+func barman34GetWAL(t *testing.T, s *walSite, pg *pgtest.Postgres, names []string) {
+	t.Helper()
+	pgtest.Require(t, "Debian's barman 3.4", "/usr/bin/barman")
+	conf := filepath.Join(filepath.Dir(s.conf), "barman34.conf")
+	text := fmt.Sprintf("[barman]\nbarman_home = %s\nbarman_user = %s\nlog_file = %s\n[main]\nconninfo = %s\nbackup_method = postgres\narchiver = on\n",
+		s.home, currentUser(t), filepath.Join(filepath.Dir(s.conf), "barman34.log"), pg.ConnInfo())
+	os.WriteFile(conf, []byte(text), 0o644)
+	for _, n := range names {
+		cmd := exec.Command("/usr/bin/barman", "-c", conf, "get-wal", "main", n)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		got, err := cmd.Output()
+		orig, _ := os.ReadFile(filepath.Join(pg.DataDir, "pg_wal", n))
+		if err != nil || !bytes.Equal(got, orig) {
+			t.Errorf("Barman 3.4 get-wal %s: %v, %d bytes: %s", n, err, len(got), stderr.String())
+		}
+	}
 }
