@@ -254,6 +254,32 @@ func TestArchivePushOverSSH(t *testing.T) {
 	if code != 0 || !bytes.Equal(got, orig) {
 		t.Errorf("pull: exit %d, %d bytes: %s%s", code, len(got), out, errOut)
 	}
+	// With look-ahead: the next segments wait in the spool for later calls.
+	names := archivedSegments(t, pg, first)
+	spool := filepath.Join(pgtest.TempDir(t), "spool")
+	pull := func(n, to string) int {
+		_, errOut, code := run(t, "barman-wal-ingest", "pull", "--ssh", sshd.CommandAs(currentUser(t)), "-p", "3", "--spool-dir", spool,
+			"--remote-barman", filepath.Join(tools, "barman"), "--remote-config", s.conf, "main", n, to)
+		if code != 0 {
+			t.Logf("pull %s: %s", n, errOut)
+		}
+		return code
+	}
+	if code := pull(names[1], dest+".1"); code != 0 {
+		t.Fatalf("pull -p 3: exit %d", code)
+	}
+	for _, n := range names[2:4] {
+		if _, err := os.Stat(filepath.Join(spool, n)); err != nil {
+			t.Errorf("%s not prefetched: %v", n, err)
+		}
+	}
+	if code := pull(names[2], dest+".2"); code != 0 {
+		t.Errorf("pull from the spool: exit %d", code)
+	}
+	orig2, _ := os.ReadFile(filepath.Join(pg.DataDir, "pg_wal", names[2]))
+	if got, _ := os.ReadFile(dest + ".2"); !bytes.Equal(got, orig2) {
+		t.Errorf("spooled %s differs", names[2])
+	}
 	_, _, code = run(t, "barman-wal-ingest", "pull", "--ssh", sshd.CommandAs(currentUser(t)),
 		"--remote-barman", filepath.Join(tools, "barman"), "--remote-config", s.conf, "main", "0000000100000000000000FF", dest+".x")
 	if code != 1 {
