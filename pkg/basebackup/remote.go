@@ -1,0 +1,153 @@
+package basebackup
+
+import (
+	"archive/tar"
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os/exec"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gobarman/barman/pkg/sshcmd"
+)
+
+// Remote runs the copy's commands on the PostgreSQL host: through
+// ssh_command, or locally when SSH is nil. It needs only a POSIX shell,
+// find and tar there.
+type Remote struct {
+	SSH *sshcmd.Command
+}
+
+func (r *Remote) cmd(ctx context.Context, script string) *exec.Cmd {
+	if r.SSH == nil {
+		return exec.CommandContext(ctx, "/bin/sh", "-c", script)
+	}
+	return r.SSH.Cmd(ctx, script)
+}
+
+func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+// List lists dir recursively on the host: type, size, mtime, mode, link
+// target and path of every entry, NUL-separated (any file name works).
+func (r *Remote) List(ctx context.Context, dir string) ([]Entry, error) {
+	c := r.cmd(ctx, "cd "+quote(dir)+` && find . -printf '%y\0%s\0%T@\0%m\0%l\0%P\0'`)
+	var stderr bytes.Buffer
+	c.Stderr = &stderr
+	out, err := c.Output()
+	if err != nil {
+		return nil, fmt.Errorf("list %s on the PostgreSQL host: %v: %s", dir, err, strings.TrimSpace(stderr.String()))
+	}
+	return parseListing(out)
+}
+
+func parseListing(out []byte) ([]Entry, error) {
+	f := bytes.Split(out, []byte{0})
+	var entries []Entry
+	for i := 0; i+6 <= len(f); i += 6 {
+		p := string(f[i+5])
+		if p == "" {
+			continue
+		}
+		size, _ := strconv.ParseInt(string(f[i+1]), 10, 64)
+		sec, _ := strconv.ParseFloat(string(f[i+2]), 64)
+		perm, _ := strconv.ParseUint(string(f[i+3]), 8, 32)
+		mode := fs.FileMode(perm) & fs.ModePerm
+		switch string(f[i]) {
+		case "d":
+			mode |= fs.ModeDir
+		case "l":
+			mode |= fs.ModeSymlink
+		case "f":
+		default:
+			continue // sockets, fifos: not part of a backup
+		}
+		mt := time.Unix(0, int64(sec*1e9))
+		entries = append(entries, Entry{Path: p, Mode: mode, Size: size, MTime: mt, Link: string(f[i+4])})
+	}
+	return entries, nil
+}
+
+// Fetch streams the named files of dir from the host as a tar archive and
+// calls handle for each. Files that vanished meanwhile (PostgreSQL drops
+// files during a backup) are returned, not errors; a file that cannot be
+// read is an error.
+func (r *Remote) Fetch(ctx context.Context, dir string, names []string, handle func(*tar.Header, io.Reader) error) (vanished []string, err error) {
+	c := r.cmd(ctx, "cd "+quote(dir)+" && tar -cf - --null --no-recursion --ignore-failed-read -T -")
+	var list bytes.Buffer
+	for _, n := range names {
+		list.WriteString(n)
+		list.WriteByte(0)
+	}
+	c.Stdin = &list
+	var stderr bytes.Buffer
+	c.Stderr = &stderr
+	stdout, err := c.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Start(); err != nil {
+		return nil, fmt.Errorf("start copy from the PostgreSQL host: %w", err)
+	}
+	readErr := readTar(stdout, handle)
+	if readErr != nil {
+		c.Process.Kill()
+	}
+	waitErr := c.Wait()
+	if readErr != nil {
+		return nil, readErr
+	}
+	vanished, problems := tarDiagnostics(stderr.String())
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("copy from %s on the PostgreSQL host failed: %s", dir, strings.Join(problems, "; "))
+	}
+	var ee *exec.ExitError
+	if errors.As(waitErr, &ee) && ee.ExitCode() > 1 {
+		return nil, fmt.Errorf("copy from %s on the PostgreSQL host: %v: %s", dir, waitErr, strings.TrimSpace(stderr.String()))
+	}
+	if waitErr != nil && !errors.As(waitErr, &ee) {
+		return nil, waitErr
+	}
+	return vanished, nil
+}
+
+func readTar(r io.Reader, handle func(*tar.Header, io.Reader) error) error {
+	tr := tar.NewReader(bufio.NewReaderSize(r, 1<<20))
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("read the copy stream: %w (the connection to the PostgreSQL host broke?)", err)
+		}
+		if err := handle(h, tr); err != nil {
+			return err
+		}
+	}
+}
+
+// tarDiagnostics sorts GNU tar's messages: vanished files are normal,
+// files that changed while read are normal (WAL replay repairs them),
+// anything else is a problem.
+func tarDiagnostics(stderr string) (vanished, problems []string) {
+	for _, line := range strings.Split(stderr, "\n") {
+		line = strings.TrimSpace(line)
+		switch {
+		case line == "", strings.Contains(line, "file changed as we read it"),
+			strings.Contains(line, "Exiting with failure status due to previous errors"):
+		case strings.Contains(line, "No such file or directory"):
+			vanished = append(vanished, line)
+		case strings.Contains(line, "Warning: Cannot stat") && strings.Contains(line, "No such file"):
+			vanished = append(vanished, line)
+		default:
+			problems = append(problems, line)
+		}
+	}
+	return vanished, problems
+}

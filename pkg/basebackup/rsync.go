@@ -1,0 +1,80 @@
+package basebackup
+
+import (
+	"context"
+	"io/fs"
+	"strings"
+	"time"
+
+	"github.com/gobarman/barman/pkg/postgres"
+)
+
+// CopyOptions are the options of a backup over a Remote (backup_method = rsync).
+type CopyOptions struct {
+	Conninfo string
+	Remote   *Remote
+	Label    string
+	Fast     bool // immediate checkpoint
+	Jobs     int
+	Previous *Previous // reuse_backup = link
+	// OnStart is called once pg_backup_start returned (status STARTED).
+	OnStart func(Meta, Point) error
+}
+
+// CopyBackup takes a backup: pg_backup_start, the copy of PGDATA and the
+// tablespaces through opt.Remote, pg_control last, pg_backup_stop, and the
+// backup_label and tablespace_map written into the copy.
+func CopyBackup(ctx context.Context, opt CopyOptions, sink *Sink) (*Result, error) {
+	c, err := postgres.Connect(ctx, opt.Conninfo)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close(context.Background())
+	meta, err := readMeta(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	start, err := startBackup(ctx, c, opt.Label, opt.Fast)
+	if err != nil {
+		return nil, err
+	}
+	if opt.OnStart != nil {
+		if err := opt.OnStart(meta, start); err != nil {
+			return nil, err
+		}
+	}
+	items := []Item{{Root: meta.PGData, Exclude: Excluded}}
+	vdir := meta.VersionDir()
+	for _, t := range meta.Tablespaces {
+		items = append(items, Item{Root: t.Location, TablespaceOID: t.OID, Tablespace: t.Name,
+			Exclude: func(p string) bool { return ExcludedInTablespace(p, vdir) }})
+	}
+	stats, err := Copy(ctx, opt.Remote, items, opt.Jobs, opt.Previous, sink)
+	if err != nil {
+		return nil, err
+	}
+	end, label, spcmap, err := stopBackup(ctx, c, start)
+	if err != nil {
+		return nil, err
+	}
+	if err := writeLabels(sink, label, spcmap, end.Time); err != nil {
+		return nil, err
+	}
+	return &Result{Meta: meta, Start: start, End: end, BackupLabel: label, TablespaceMap: spcmap, Stats: stats}, nil
+}
+
+// writeLabels writes backup_label and, with tablespaces, tablespace_map
+// into data/: without them the copy does not start as a backup.
+func writeLabels(sink *Sink, label, spcmap string, at time.Time) error {
+	files := map[string]string{"backup_label": label}
+	if spcmap != "" {
+		files["tablespace_map"] = spcmap
+	}
+	for name, text := range files {
+		e := Entry{Path: name, Mode: fs.FileMode(0o600), Size: int64(len(text)), MTime: at}
+		if err := sink.File(e, strings.NewReader(text)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
