@@ -24,6 +24,7 @@ type Item struct {
 // from: its files by manifest path, and its start time. A file is reused
 // only when its size and mtime are the same and it was last modified
 // before the previous backup started (older changes are safely in it).
+// Times compare to the second: the tar stream carries whole seconds.
 type Previous struct {
 	Files   map[string]PrevFile // key: "data/<path>" or "<oid>/<path>"
 	Horizon time.Time
@@ -101,7 +102,7 @@ func place(sink *Sink, prev *Previous, e Entry, stats *CopyStats) (bool, error) 
 		return false, sink.Symlink(e)
 	}
 	if prev != nil {
-		if p, ok := prev.Files[sink.rel(e)]; ok && p.Size == e.Size && p.MTime.Equal(e.MTime) && e.MTime.Before(prev.Horizon) {
+		if p, ok := prev.Files[sink.rel(e)]; ok && p.Size == e.Size && p.MTime.Unix() == e.MTime.Unix() && e.MTime.Before(prev.Horizon) {
 			stats.Linked++
 			stats.LinkedBytes += e.Size
 			return false, sink.Link(e, p.Local, p.Checksum)

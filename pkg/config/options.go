@@ -24,7 +24,7 @@ type Option struct {
 }
 
 // implementedHooks are the events whose hook scripts barman runs.
-var implementedHooks = map[string]bool{"archive": true}
+var implementedHooks = map[string]bool{"archive": true, "backup": true}
 
 var hookNames = []string{
 	"backup", "archive", "delete", "wal_delete", "recovery",
@@ -63,20 +63,20 @@ func optionTable() []Option {
 		{"primary_ssh_command", Both, "", kindCommand, false},
 
 		// backups
-		{"backup_method", Both, "rsync", enumKind("rsync", "local-rsync", "postgres", "snapshot"), false},
+		{"backup_method", Both, "rsync", enumKind("rsync", "local-rsync", "postgres", "snapshot"), true},
 		{"backup_options", Both, "", csvKind("concurrent_backup", "exclusive_backup", "external_configuration"), false},
 		{"backup_directory", ServerOnly, "%(barman_home)s/%(name)s", kindAbsPath, true},
 		{"basebackups_directory", ServerOnly, "%(backup_directory)s/base", kindAbsPath, true},
-		{"reuse_backup", Both, "", enumKind("off", "copy", "link"), false},
-		{"immediate_checkpoint", Both, "false", kindBool, false},
+		{"reuse_backup", Both, "", enumKind("off", "copy", "link"), true},
+		{"immediate_checkpoint", Both, "false", kindBool, true},
 		{"bandwidth_limit", Both, "", kindUint, false},
 		{"tablespace_bandwidth_limit", Both, "", kindString, false},
 		{"network_compression", Both, "false", kindBool, false},
-		{"parallel_jobs", Both, "1", kindPositive, false},
+		{"parallel_jobs", Both, "1", kindPositive, true},
 		{"parallel_jobs_start_batch_size", Both, "10", kindPositive, false},
 		{"parallel_jobs_start_batch_period", Both, "1", kindPositive, false},
-		{"basebackup_retry_times", Both, "0", kindUint, false},
-		{"basebackup_retry_sleep", Both, "30", kindUint, false},
+		{"basebackup_retry_times", Both, "0", kindUint, true},
+		{"basebackup_retry_sleep", Both, "30", kindUint, true},
 		{"autogenerate_manifest", Both, "false", kindBool, false},
 		{"backup_compression", Both, "", enumKind("gzip", "lz4", "zstd", "none"), false},
 		{"backup_compression_format", Both, "tar", enumKind("plain", "tar"), false},

@@ -39,6 +39,9 @@ func (c *CronCmd) Run(env *Env) error {
 		if err != nil {
 			failed = err
 		}
+		if err := checkWaitingBackups(env, s); err != nil {
+			failed = err
+		}
 	}
 	return failed
 }

@@ -34,6 +34,7 @@ type CLI struct {
 	ShowServers ShowServersCmd `cmd:"" name:"show-servers" aliases:"show-server" help:"Show the configuration and live status of servers."`
 	Check       CheckCmd       `cmd:"" help:"Check that servers are correctly set up for backup and archiving."`
 
+	Backup        BackupCmd        `cmd:"" help:"Take a base backup of servers."`
 	Cron          CronCmd          `cmd:"" help:"Maintenance: archive the WAL of every server (run it every minute from cron)."`
 	ArchiveWAL    ArchiveWALCmd    `cmd:"" name:"archive-wal" help:"Move the WAL files of incoming/ and streaming/ into the archive."`
 	PutWAL        PutWALCmd        `cmd:"" name:"put-wal" help:"Receive a WAL file (tar stream with checksum) on standard input."`

@@ -1,0 +1,138 @@
+package barman
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/gobarman/barman/pkg/archive"
+	"github.com/gobarman/barman/pkg/basebackup"
+	"github.com/gobarman/barman/pkg/catalog"
+	"github.com/gobarman/barman/pkg/config"
+)
+
+// afterBackup archives the WAL that arrived and promotes the backup to
+// DONE once every segment it needs is archived; with --wait it keeps
+// archiving until then.
+func (r *run) afterBackup() error {
+	var deadline time.Time
+	if r.cmd.WaitTimeout > 0 {
+		deadline = time.Now().Add(time.Duration(r.cmd.WaitTimeout) * time.Second)
+	}
+	announced := false
+	for {
+		if err := archiveWAL(r.env, r.srv, 30*time.Second); err != nil {
+			r.env.Out.Warning("archiving WAL after the backup: %v", err)
+		}
+		st, err := checkBackup(r.env, r.srv, r.info.ID)
+		if err != nil || st != catalog.StatusWaitingForWALs || !r.cmd.Wait {
+			if err == nil && st == catalog.StatusWaitingForWALs {
+				r.env.Out.Warning("IMPORTANT: this backup is classified as WAITING_FOR_WALS, meaning that Barman has not received yet all the required WAL files for the backup consistency.")
+			}
+			return err
+		}
+		if !announced {
+			r.env.Out.Info("Waiting for the WAL file %s from server '%s'", r.info.EndWAL(), r.srv.Name)
+			announced = true
+		}
+		if !deadline.IsZero() && time.Now().After(deadline) {
+			return fmt.Errorf("timed out waiting for the WAL files of backup %s: it stays WAITING_FOR_WALS", r.info.ID)
+		}
+		select {
+		case <-r.env.Ctx.Done():
+			return r.env.Ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// checkBackup moves a WAITING_FOR_WALS backup to DONE when its WAL is
+// archived, or to FAILED when a segment is missing for good; it returns
+// the backup's status.
+func checkBackup(env *Env, s *config.Section, id string) (catalog.Status, error) {
+	a := archive.New(env.Cfg, s, env.Log)
+	b, err := a.Layout.ReadBackupInfo(id)
+	if err != nil {
+		return "", err
+	}
+	if b.Status() != catalog.StatusWaitingForWALs {
+		return b.Status(), nil
+	}
+	names, err := a.Catalogued()
+	if err != nil {
+		return "", err
+	}
+	state, missing, err := archive.BackupWALs(b, names)
+	if err != nil {
+		return "", err
+	}
+	switch state {
+	case archive.WALsComplete:
+		b.SetStatus(catalog.StatusDone)
+	case archive.WALsMissing:
+		b.SetStatus(catalog.StatusFailed)
+		b.SetError("At least one WAL file is missing. The first missing WAL file is " + missing)
+	default:
+		return b.Status(), nil
+	}
+	if err := a.Layout.WriteBackupInfo(b); err != nil {
+		return "", err
+	}
+	return b.Status(), nil
+}
+
+// checkWaitingBackups runs checkBackup for every WAITING_FOR_WALS backup
+// (barman cron does this after archiving).
+func checkWaitingBackups(env *Env, s *config.Section) error {
+	backups, err := archive.LayoutOf(env.Cfg, s).ListBackups()
+	if err != nil {
+		return err
+	}
+	for _, b := range backups {
+		if b.Status() == catalog.StatusWaitingForWALs {
+			st, err := checkBackup(env, s, b.ID)
+			if err != nil {
+				return err
+			}
+			if st != catalog.StatusWaitingForWALs {
+				env.Out.Info("Backup %s of server %s is now %s", b.ID, s.Name, st)
+			}
+		}
+	}
+	return nil
+}
+
+// streamTransfer takes the backup over the replication protocol.
+func (r *run) streamTransfer(ctx context.Context, label string, sink *basebackup.Sink) (*basebackup.Result, error) {
+	return nil, errors.New("backup_method = postgres is not available yet")
+}
+
+// prettySize renders bytes with binary units and one decimal, as Barman.
+func prettySize(n int64) string {
+	units := []string{"B", "KiB", "MiB", "GiB", "TiB", "PiB"}
+	f := float64(n)
+	i := 0
+	for f >= 1024 && i < len(units)-1 {
+		f /= 1024
+		i++
+	}
+	if i == 0 {
+		return fmt.Sprintf("%d B", n)
+	}
+	return fmt.Sprintf("%.1f %s", f, units[i])
+}
+
+// humanDuration renders a duration in Barman's words.
+func humanDuration(d time.Duration) string {
+	s := int(d.Seconds())
+	switch {
+	case s < 1:
+		return "less than one second"
+	case s == 1:
+		return "1 second"
+	case s < 60:
+		return fmt.Sprintf("%d seconds", s)
+	}
+	return fmt.Sprintf("%d minutes, %d seconds", s/60, s%60)
+}

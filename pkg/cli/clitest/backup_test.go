@@ -1,0 +1,152 @@
+package clitest
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/gobarman/barman/pkg/catalog"
+	"github.com/gobarman/barman/pkg/pgtest"
+)
+
+// manifestOrder returns the paths of a backup's manifest in copy order.
+func manifestOrder(t *testing.T, dir string) []string {
+	t.Helper()
+	f, err := os.Open(filepath.Join(dir, "manifest.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var paths []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var rec struct{ Type, Path, Kind string }
+		if json.Unmarshal(sc.Bytes(), &rec) == nil && rec.Type == "backup_file" && rec.Kind == "file" {
+			paths = append(paths, rec.Path)
+		}
+	}
+	return paths
+}
+
+// TestBackupRsyncOverSSH: `barman backup` of a real server with a
+// tablespace, pgbench running, through the test sshd; DONE once its WAL is
+// archived; a second backup with reuse_backup = link shares the unchanged
+// files; Debian's Barman 3.4 reads both as DONE.
+func TestBackupRsyncOverSSH(t *testing.T) {
+	s := newWALSite(t, "compression = gzip\nreuse_backup = link\nparallel_jobs = 2\nimmediate_checkpoint = true")
+	incoming := filepath.Join(s.home, "main", "incoming")
+	pg := pgtest.StartPostgres(t, pgtest.Options{ArchiveCommand: "cp %p " + incoming + "/%f"})
+	tbs := pgtest.TempDir(t)
+	pgtest.ChownToOSUser(t, tbs)
+	pg.SQL(t, "CREATE TABLESPACE tbs1 LOCATION '"+tbs+"'")
+	pg.SQL(t, "CREATE TABLE in_tbs TABLESPACE tbs1 AS SELECT generate_series(1, 1000) AS x")
+	pg.Pgbench(t, "-i", "-s", "2", "-q")
+	sshd := pgtest.StartSSHD(t)
+	s = rewriteConninfo(t, s, pg)
+	appendConf(t, s.conf, "ssh_command = "+sshd.ToPostgres(pg))
+
+	bench := pg.Command(pgtest.Bin("pgbench"), "-T", "4", "-c", "2", "-n")
+	if err := bench.Start(); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := run(t, "barman", "-c", s.conf, "backup", "--wait", "--wait-timeout", "60", "main")
+	bench.Wait()
+	if code != 0 {
+		t.Fatalf("backup exit %d:\n%s%s", code, out, errOut)
+	}
+	for _, want := range []string{"Starting backup using rsync-concurrent method for server main", "Backup start at LSN:", "Backup end at LSN:"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	l := catalog.NewLayout(s.home, "main", catalog.Dirs{})
+	backups, err := l.ListBackups()
+	if err != nil || len(backups) != 1 {
+		t.Fatalf("backups %v %v", backups, err)
+	}
+	b := backups[0]
+	if b.Status() != catalog.StatusDone || len(b.Tablespaces()) != 1 || !strings.HasPrefix(b.BackupLabel(), "START WAL LOCATION") {
+		t.Fatalf("backup.info:\n%s", b.Marshal())
+	}
+	dir := l.BackupPath(b.ID)
+	order := manifestOrder(t, dir)
+	if n := len(order); n < 3 || order[n-3] != "data/global/pg_control" || order[n-2] != "data/backup_label" {
+		t.Errorf("pg_control not copied last: ...%v", order[max(0, len(order)-4):])
+	}
+	for _, p := range []string{"data/backup_label", "data/tablespace_map", "data/PG_VERSION"} {
+		if _, err := os.Stat(filepath.Join(dir, p)); err != nil {
+			t.Errorf("%s: %v", p, err)
+		}
+	}
+
+	// Second backup: unchanged files are hard links to the first's.
+	out, errOut, code = run(t, "barman", "-c", s.conf, "backup", "--wait", "--wait-timeout", "60", "--name", "second", "main")
+	if code != 0 {
+		t.Fatalf("second backup exit %d:\n%s%s", code, out, errOut)
+	}
+	backups, _ = l.ListBackups()
+	if len(backups) != 2 || backups[1].BackupName() != "second" {
+		t.Fatalf("backups after the second: %d", len(backups))
+	}
+	size, _ := backups[1].Size()
+	dedup, _ := backups[1].DeduplicatedSize()
+	if dedup >= size || !sharesInode(t, filepath.Join(dir, "data/PG_VERSION"), filepath.Join(l.BackupPath(backups[1].ID), "data/PG_VERSION")) {
+		t.Errorf("reuse_backup = link shared nothing: size %d deduplicated %d", size, dedup)
+	}
+	barman34ListsDone(t, s, pg, backups)
+}
+
+func appendConf(t *testing.T, conf, line string) {
+	data, _ := os.ReadFile(conf)
+	os.WriteFile(conf, []byte(string(data)+line+"\n"), 0o644)
+}
+
+func sharesInode(t *testing.T, a, b string) bool {
+	sa, err1 := os.Stat(a)
+	sb, err2 := os.Stat(b)
+	if err1 != nil || err2 != nil {
+		t.Errorf("stat: %v %v", err1, err2)
+		return false
+	}
+	return sa.Sys().(*syscall.Stat_t).Ino == sb.Sys().(*syscall.Stat_t).Ino
+}
+
+// barman34ListsDone asks Debian's Barman 3.4 to list our backups.
+func barman34ListsDone(t *testing.T, s *walSite, pg *pgtest.Postgres, backups []*catalog.BackupInfo) {
+	t.Helper()
+	pgtest.Require(t, "Debian's barman 3.4", "/usr/bin/barman")
+	conf := filepath.Join(filepath.Dir(s.conf), "barman34.conf")
+	text := fmt.Sprintf("[barman]\nbarman_home = %s\nbarman_user = %s\nlog_file = %s\n[main]\nconninfo = %s\nbackup_method = postgres\narchiver = on\n",
+		s.home, currentUser(t), filepath.Join(filepath.Dir(s.conf), "barman34.log"), pg.ConnInfo())
+	os.WriteFile(conf, []byte(text), 0o644)
+	cmd := exec.Command("/usr/bin/barman", "-c", conf, "list-backup", "main")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("Barman 3.4 list-backup: %v\n%s", err, stderr.String())
+	}
+	for _, b := range backups {
+		line := ""
+		for _, l := range strings.Split(string(out), "\n") {
+			if strings.Contains(l, b.ID) {
+				line = l
+			}
+		}
+		if line == "" || strings.Contains(line, "FAILED") || strings.Contains(line, "WAITING") || !strings.Contains(line, "Size:") {
+			t.Errorf("Barman 3.4 lists backup %s as %q:\n%s", b.ID, line, out)
+		}
+	}
+	cmd = exec.Command("/usr/bin/barman", "-c", conf, "show-backup", "main", backups[0].ID)
+	show, err := cmd.Output()
+	if err != nil || !strings.Contains(string(show), "Status                 : DONE") {
+		t.Errorf("Barman 3.4 show-backup: %v\n%s", err, show)
+	}
+}
