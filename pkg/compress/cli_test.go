@@ -38,7 +38,7 @@ func runTool(t *testing.T, input []byte, tool string, args ...string) []byte {
 // TestSystemTools checks both ways: the CLI reads what we write, and we
 // read what the CLI writes (and recognise it by its magic).
 func TestSystemTools(t *testing.T) {
-	data := walLike(4 << 20)
+	data := walLike(testSize(1 << 20))
 	for _, st := range systemTools {
 		t.Run(st.tool, func(t *testing.T) {
 			pgtest.Require(t, st.tool, st.tool)

@@ -38,10 +38,9 @@ func decompressBytes(t testing.TB, data []byte, algo string, opts ...Option) ([]
 }
 
 func TestRoundTrip(t *testing.T) {
-	inputs := map[string][]byte{"empty": {}, "one": {7}, "wal2m": walLike(2 << 20)}
-	levels := []string{"low", "medium", "high", "-100", "100"}
+	inputs := map[string][]byte{"empty": {}, "one": {7}, "wal": walLike(testSize(1 << 20))}
 	for _, algo := range append([]string{None, "pigz", "pybzip2"}, builtins...) {
-		for _, lv := range levels {
+		for _, lv := range []string{"low", "medium", "high", "-100", "100"} {
 			level, err := ParseLevel(lv, algo)
 			if err != nil {
 				t.Fatal(err)
@@ -64,6 +63,14 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
+// testSize is n, or an eighth of it under the race detector.
+func testSize(n int) int {
+	if raceEnabled {
+		return n / 8
+	}
+	return n
+}
+
 // TestRealSegment compresses a segment written by PostgreSQL with every
 // algorithm at its default level, through OpenAuto.
 func TestRealSegment(t *testing.T) {
@@ -71,11 +78,9 @@ func TestRealSegment(t *testing.T) {
 	if Detect(seg) != "" {
 		t.Fatalf("Detect(raw segment) = %q", Detect(seg))
 	}
+	seg = seg[:testSize(len(seg))]
 	for _, algo := range builtins {
 		t.Run(algo, func(t *testing.T) {
-			if testing.Short() && (algo == XZ || algo == Bzip2) {
-				t.Skip("slow in -short")
-			}
 			z := compressBytes(t, seg, algo, DefaultLevel)
 			r, got, err := OpenAuto(bytes.NewReader(z))
 			if err != nil || got != algo {
@@ -111,7 +116,7 @@ func TestOpenAutoPlain(t *testing.T) {
 // TestTruncated checks that a stream cut short is an error, never a clean
 // shorter stream.
 func TestTruncated(t *testing.T) {
-	data := walLike(1 << 20)
+	data := walLike(testSize(1 << 20))
 	for _, algo := range builtins {
 		z := compressBytes(t, data, algo, DefaultLevel)
 		for _, cut := range []int{len(z) - 1, len(z) / 2, 5} {
@@ -126,7 +131,7 @@ func TestTruncated(t *testing.T) {
 }
 
 func TestCorrupt(t *testing.T) {
-	data := walLike(1 << 20)
+	data := walLike(testSize(1 << 20))
 	for _, algo := range builtins {
 		z := bytes.Clone(compressBytes(t, data, algo, DefaultLevel))
 		z[len(z)/2] ^= 0x55
@@ -140,7 +145,7 @@ func TestCorrupt(t *testing.T) {
 }
 
 func TestDoubleCloseAndReuse(t *testing.T) {
-	data := walLike(256 << 10)
+	data := walLike(testSize(256 << 10))
 	for _, algo := range builtins {
 		for range 3 { // the pool hands back reset encoders
 			var out bytes.Buffer

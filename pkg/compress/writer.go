@@ -73,13 +73,13 @@ func newEncoder(k poolKey) (encoder, error) {
 	case Gzip:
 		return gzip.NewWriterLevel(nil, k.level)
 	case Zstd:
-		// One goroutine per stream: parallelism comes from compressing
-		// several files at once, and memory stays one window per worker.
-		return zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.EncoderLevelFromZstd(k.level)),
-			zstd.WithEncoderConcurrency(1))
+		return newZstdEncoder(k.level)
 	case LZ4:
 		w := lz4.NewWriter(nil)
-		err := w.Apply(lz4.CompressionLevelOption(lz4.CompressionLevel(k.level)), lz4.ConcurrencyOption(1))
+		// 1 MiB blocks rather than 4 MiB: a quarter of the buffers, the
+		// same output within 0.2% on WAL.
+		err := w.Apply(lz4.CompressionLevelOption(lz4.CompressionLevel(k.level)), lz4.ConcurrencyOption(1),
+			lz4.BlockSizeOption(lz4.Block1Mb))
 		return w, err
 	case Bzip2:
 		w, err := bzip2.NewWriter(nil, &bzip2.WriterConfig{Level: k.level})
@@ -87,6 +87,21 @@ func newEncoder(k poolKey) (encoder, error) {
 	default: // Snappy
 		return s2.NewWriter(nil, s2.WriterSnappyCompat(), s2.WriterConcurrency(1)), nil
 	}
+}
+
+// newZstdEncoder makes an encoder that runs in the caller's goroutine:
+// parallelism comes from compressing several files at once, and memory
+// stays one window per worker. Up to level 5 the window is 2 MiB, as
+// zstd -3 uses for large inputs, instead of klauspost's 8 MiB: on WAL the
+// output is within 0.5%, and the encoder needs a quarter of the memory and
+// skips a costly move of its history buffer.
+func newZstdEncoder(level int) (*zstd.Encoder, error) {
+	el := zstd.EncoderLevelFromZstd(level)
+	opts := []zstd.EOption{zstd.WithEncoderLevel(el), zstd.WithEncoderConcurrency(1)}
+	if el <= zstd.SpeedDefault {
+		opts = append(opts, zstd.WithWindowSize(2<<20))
+	}
+	return zstd.NewWriter(nil, opts...)
 }
 
 // lz4Level maps lz4's 0..16 scale (as python's lz4.frame and the lz4 CLI

@@ -50,7 +50,7 @@ func optionTable() []Option {
 		{"cluster", ServerOnly, "", kindString, false},
 		{"model", ServerOnly, "false", kindBool, false},
 		{"conninfo", ServerOnly, "", kindString, true},
-		{"streaming_conninfo", ServerOnly, "", kindString, false},
+		{"streaming_conninfo", ServerOnly, "", kindString, true},
 		{"wal_streaming_conninfo", ServerOnly, "", kindString, false},
 		{"wal_conninfo", ServerOnly, "", kindString, false},
 		{"primary_conninfo", ServerOnly, "", kindString, false},

@@ -2,7 +2,6 @@ package barman
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -105,7 +104,17 @@ func checkWaitingBackups(env *Env, s *config.Section) error {
 
 // streamTransfer takes the backup over the replication protocol.
 func (r *run) streamTransfer(ctx context.Context, label string, sink *basebackup.Sink) (*basebackup.Result, error) {
-	return nil, errors.New("backup_method = postgres is not available yet")
+	opt := basebackup.CopyOptions{Conninfo: r.streamingConninfo(), Label: label, Fast: r.cmd.fast(r.srv), OnStart: r.started}
+	r.env.Out.Info("Starting backup copy via the replication protocol (BASE_BACKUP) for %s", r.info.ID)
+	return basebackup.StreamCopy(ctx, opt, sink)
+}
+
+// streamingConninfo is streaming_conninfo, or conninfo when unset.
+func (r *run) streamingConninfo() string {
+	if c := r.srv.Get("streaming_conninfo"); c != "" {
+		return c
+	}
+	return r.srv.Get("conninfo")
 }
 
 // prettySize renders bytes with binary units and one decimal, as Barman.

@@ -34,7 +34,14 @@ type CLI struct {
 	ShowServers ShowServersCmd `cmd:"" name:"show-servers" aliases:"show-server" help:"Show the configuration and live status of servers."`
 	Check       CheckCmd       `cmd:"" help:"Check that servers are correctly set up for backup and archiving."`
 
+	ListBackups ListBackupsCmd `cmd:"" name:"list-backups" aliases:"list-backup" help:"List the backups of servers, newest first."`
+	ShowBackup  ShowBackupCmd  `cmd:"" name:"show-backup" aliases:"show-backups" help:"Show the details of a backup."`
+	ListFiles   ListFilesCmd   `cmd:"" name:"list-files" help:"List the files of a backup."`
+	Delete      DeleteCmd      `cmd:"" help:"Delete a backup, and the WAL files only it needed."`
+
 	Backup        BackupCmd        `cmd:"" help:"Take a base backup of servers."`
+	CheckBackup   CheckBackupCmd   `cmd:"" name:"check-backup" help:"Check that every WAL file a backup needs is archived."`
+	VerifyBackup  VerifyBackupCmd  `cmd:"" name:"verify-backup" aliases:"verify" help:"Re-check a backup's files against its manifest."`
 	Cron          CronCmd          `cmd:"" help:"Maintenance: archive the WAL of every server (run it every minute from cron)."`
 	ArchiveWAL    ArchiveWALCmd    `cmd:"" name:"archive-wal" help:"Move the WAL files of incoming/ and streaming/ into the archive."`
 	PutWAL        PutWALCmd        `cmd:"" name:"put-wal" help:"Receive a WAL file (tar stream with checksum) on standard input."`

@@ -150,3 +150,41 @@ func barman34ListsDone(t *testing.T, s *walSite, pg *pgtest.Postgres, backups []
 		t.Errorf("Barman 3.4 show-backup: %v\n%s", err, show)
 	}
 }
+
+// TestBackupPostgresMethod: backup_method = postgres streams the backup
+// over the replication protocol, no SSH; with a tablespace and pgbench.
+func TestBackupPostgresMethod(t *testing.T) {
+	s := newWALSite(t, "backup_method = postgres\ncompression = zstd\nimmediate_checkpoint = true")
+	incoming := filepath.Join(s.home, "main", "incoming")
+	pg := pgtest.StartPostgres(t, pgtest.Options{ArchiveCommand: "cp %p " + incoming + "/%f"})
+	tbs := pgtest.TempDir(t)
+	pgtest.ChownToOSUser(t, tbs)
+	pg.SQL(t, "CREATE TABLESPACE tbs1 LOCATION '"+tbs+"'")
+	pg.SQL(t, "CREATE TABLE in_tbs TABLESPACE tbs1 AS SELECT generate_series(1, 1000) AS x")
+	pg.Pgbench(t, "-i", "-s", "1", "-q")
+	s = rewriteConninfo(t, s, pg)
+	bench := pg.Command(pgtest.Bin("pgbench"), "-T", "3", "-c", "2", "-n")
+	if err := bench.Start(); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := run(t, "barman", "-c", s.conf, "backup", "--wait", "--wait-timeout", "60", "main")
+	bench.Wait()
+	if code != 0 {
+		t.Fatalf("backup exit %d:\n%s%s", code, out, errOut)
+	}
+	l := catalog.NewLayout(s.home, "main", catalog.Dirs{})
+	backups, _ := l.ListBackups()
+	if len(backups) != 1 || backups[0].Status() != catalog.StatusDone || backups[0].Mode() != "postgres" || len(backups[0].Tablespaces()) != 1 {
+		t.Fatalf("backups: %d\n%s", len(backups), backups[0].Marshal())
+	}
+	dir := l.BackupPath(backups[0].ID)
+	for _, p := range []string{"data/backup_label", "data/backup_manifest", "data/global/pg_control"} {
+		if _, err := os.Stat(filepath.Join(dir, p)); err != nil {
+			t.Errorf("%s: %v", p, err)
+		}
+	}
+	if out, _, code := run(t, "barman", "-c", s.conf, "verify-backup", "main", backups[0].ID); code != 0 {
+		t.Errorf("verify-backup: exit %d: %s", code, out)
+	}
+	barman34ListsDone(t, s, pg, backups)
+}

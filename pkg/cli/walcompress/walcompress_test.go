@@ -61,7 +61,7 @@ func TestFlagsAndExitCodes(t *testing.T) {
 }
 
 func TestFilterRoundTrip(t *testing.T) {
-	data := walData(1<<20, 1)
+	data := walData(256<<10, 1)
 	for _, algo := range []string{"gzip", "pigz", "bzip2", "zstd", "lz4", "xz", "snappy", "none"} {
 		for _, level := range []string{"low", "high"} {
 			t.Run(algo+"/"+level, func(t *testing.T) {

@@ -1,0 +1,91 @@
+package barman
+
+import (
+	"errors"
+
+	"github.com/gobarman/barman/pkg/backups"
+	"github.com/gobarman/barman/pkg/catalog"
+	"github.com/gobarman/barman/pkg/config"
+)
+
+// ShowBackupCmd is `barman show-backup SERVER BACKUP_ID` (alias
+// show-backups).
+type ShowBackupCmd struct {
+	Server string `arg:"" help:"Server name."`
+	Backup string `arg:"" name:"backup_id" help:"Backup ID, or latest/last, oldest/first, last-failed, or a backup name."`
+}
+
+// Run prints every fact Barman 3.4 shows about the backup.
+func (c *ShowBackupCmd) Run(env *Env) error {
+	s, cat, entries, err := openCatalogue(env, c.Server)
+	if err != nil {
+		return err
+	}
+	b := resolveBackup(env, cat, c.Backup)
+	if b == nil {
+		return nil
+	}
+	d, err := cat.Details(b, entries)
+	if err != nil {
+		return catalogueError(env, err)
+	}
+	d.Retention = retentionStatus(s, b)
+	env.Out.Result(d.Server, d.JSON())
+	for _, line := range d.Lines() {
+		env.Out.Line("%s", line)
+	}
+	return nil
+}
+
+// openCatalogue reads the backups and the xlog.db of a configured server.
+func openCatalogue(env *Env, name string) (*config.Section, *backups.Catalogue, []catalog.WALEntry, error) {
+	servers, err := env.Servers([]string{name})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	l := layoutOf(env.Cfg, servers[0])
+	cat, err := backups.Load(l)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	entries, err := l.ReadXlogDB()
+	return servers[0], cat, entries, err
+}
+
+// resolveBackup resolves a backup reference, printing Barman's error
+// (exit 1) and returning nil when it matches no backup or several.
+func resolveBackup(env *Env, cat *backups.Catalogue, ref string) *catalog.BackupInfo {
+	b, err := cat.Resolve(ref)
+	if err != nil {
+		env.Out.Error("%s", err)
+		return nil
+	}
+	return b
+}
+
+// catalogueError prints an invalid xlog.db name as Barman does (with its
+// hint to rebuild xlog.db); other errors are returned.
+func catalogueError(env *Env, err error) error {
+	var bad *backups.BadWALNameError
+	if errors.As(err, &bad) {
+		env.Out.Error("%s", err)
+		return nil
+	}
+	return err
+}
+
+// retentionStatus is the retention policy status of b: "" when no
+// retention_policy is set (Barman prints "not enforced").
+//
+// TODO(retention policies issue): evaluate REDUNDANCY and RECOVERY
+// WINDOW; until then every DONE backup is VALID, as nothing is obsolete
+// before retention is enforced.
+func retentionStatus(s *config.Section, b *catalog.BackupInfo) string {
+	switch {
+	case !s.IsSet("retention_policy"):
+		return ""
+	case b.Status() == catalog.StatusDone:
+		return "VALID"
+	}
+	return "-"
+}
