@@ -8,6 +8,12 @@
 //   - storage:   the blob storage interface (local disk, memory; S3 later) and its conformance suite.
 //   - lock:      flock-based per-server, per-purpose locks that record their holder.
 //   - walname:   WAL file names, LSNs and segment arithmetic.
+//   - walfile:   checks a WAL file's content against its name (header, size, system identifier).
+//   - compress:  WAL compression (gzip, bzip2, zstd, lz4, xz, custom filters), magic detection.
+//   - archive:   a server's WAL archive: ingest, commit to xlog.db exactly once, put-wal, get-wal.
+//   - basebackup: base backups: tar streams over ssh_command, or BASE_BACKUP over replication.
+//   - backups:   catalogue views: ID shortcuts, WAL info, list/show/list-files, delete.
+//   - hooks:     Barman's hook scripts with the BARMAN_* environment.
 //   - stream:    the versioned JSON-lines record contract between stage binaries.
 //   - postgres:  what barman reads from a live PostgreSQL server.
 //   - sshcmd:    running commands through a user-given ssh_command.

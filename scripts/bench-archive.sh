@@ -17,9 +17,10 @@
 #                  it, with compress-type gz and zst, and zst with
 #                  archive-async and process-max = cores;
 #   - the push:    barman-wal-ingest push over a real sshd on 127.0.0.1 to
-#                  bin/barman put-wal, one segment per call, against cp +
-#                  fsync and a bare `ssh true` per segment, and Barman 3.4's
-#                  barman-wal-archive to its own put-wal (first 16 segments).
+#                  bin/barman put-wal, one segment per call (the first 8),
+#                  against cp + fsync, a bare `ssh true`, `ssh cat > f &&
+#                  sync f`, and Barman 3.4's barman-wal-archive to its own
+#                  put-wal.
 #
 # After each of our runs it checks that xlog.db has N lines and that get-wal
 # returns the first and last segments byte for byte (Barman 3.4's and
@@ -36,6 +37,7 @@
 # Usage: scripts/bench-archive.sh [-n N] [-r R] [-s SCALE] [-x] [-k]
 #   -n N      segments (default 64, ~5 min; -n 16 for a quick run)
 #   -r R      run each measurement R times and keep the fastest (default 1)
+#   -p P      segments pushed over ssh, one ssh per segment (default 8)
 #   -s SCALE  pgbench -i scale (default 20*N/64, between 1 and 20)
 #   -x        extras: bzip2 (ours and CLI), gzip/zstd CLIs on every core
 #             with xargs -P, Barman 3.4 with pigz (~2 min more for N=64)
@@ -56,14 +58,16 @@ SEG_BYTES=$((16 * 1024 * 1024))
 
 N=64
 REPEAT=1
+PUSH=
 SCALE=
 EXTRA=0
 KEEP=0
 usage() { sed -n '/^# Usage:/,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
-while getopts n:r:s:xkh opt; do
+while getopts n:r:p:s:xkh opt; do
 	case $opt in
 	n) N=$OPTARG ;;
 	r) REPEAT=$OPTARG ;;
+	p) PUSH=$OPTARG ;;
 	s) SCALE=$OPTARG ;;
 	x) EXTRA=1 ;;
 	k) KEEP=1 ;;
@@ -73,6 +77,8 @@ while getopts n:r:s:xkh opt; do
 done
 [[ $N =~ ^[1-9][0-9]*$ ]] || { echo "bench-archive: -n wants a positive integer" >&2; exit 2; }
 [[ $REPEAT =~ ^[1-9][0-9]*$ ]] || { echo "bench-archive: -r wants a positive integer" >&2; exit 2; }
+PUSH=${PUSH:-$((N < 8 ? N : 8))}
+[[ $PUSH =~ ^[1-9][0-9]*$ ]] && ((PUSH <= N)) || { echo "bench-archive: -p wants an integer from 1 to N" >&2; exit 2; }
 if [ -z "$SCALE" ]; then
 	SCALE=$((20 * N / 64))
 	((SCALE < 1)) && SCALE=1
@@ -241,7 +247,7 @@ make_segments() {
 
 # --- measuring --------------------------------------------------------------
 
-declare -A SECS RSS OUTB NOTE CORE OTHER PUSHN
+declare -A SECS RSS OUTB NOTE CORE OTHER
 ORDER=()
 SKIPPED=()
 ERRLOGS=()
@@ -496,7 +502,7 @@ run_pgbackrest() { # TYPE(gz|zst) ASYNC(0|1)
 	OUTB[$key]=$(bytes_of "$dir" "0000*.$type")
 	# The asynchronous worker detaches: its memory is not counted, and its
 	# CPU shows as "other".
-	((async)) && NOTE[$key]="RSS: foreground archive-push only; its detached worker counts as other CPU"
+	((async)) && NOTE[$key]="RSS: the foreground archive-push only"
 	return 0
 }
 
@@ -529,6 +535,9 @@ setup_sshd() {
 		PrintMotd no
 		PrintLastLog no
 		LogLevel ERROR
+		# bash sources ~/.bashrc for a command run by sshd when SHLVL < 2:
+		# the benchmark times barman, not root's shell start-up.
+		SetEnv SHLVL=1
 	EOF
 	cat >"$d/ssh_config" <<-EOF
 		Host 127.0.0.1
@@ -558,11 +567,11 @@ setup_sshd() {
 	return 1
 }
 
-# check_pushed DIR COUNT LABEL: the first COUNT reference segments are in
-# DIR, byte for byte.
+# check_pushed DIR LABEL: the first PUSH reference segments are in DIR,
+# byte for byte.
 check_pushed() {
-	local dir=$1 count=$2 label=$3 s
-	for s in "${SEGS[@]:0:$count}"; do
+	local dir=$1 label=$2 s
+	for s in "${SEGS[@]:0:$PUSH}"; do
 		cmp -s "$dir/$s" "$work/ref/$s" || die "$label: $dir/$s is missing or differs from the original"
 	done
 }
@@ -572,24 +581,34 @@ run_push() {
 		skip "push" "$SSH_WHY"
 		return 0
 	fi
-	local d=$work/ssh key
+	local d=$work/ssh key segs=("${SEGS[@]:0:$PUSH}")
 	write_conf gzip 6
+	write_conf34 gzip
 
 	key="push: cp + fsync"
 	measure "$key" 1 "rm -rf $work/cpdest; mkdir -p $work/cpdest" bash -c '
 		ref=$1 dst=$2; shift 2
 		for s in "$@"; do cp "$ref/$s" "$dst/$s" && sync "$dst/$s" || exit 1; done
-	' bash "$work/ref" "$work/cpdest" "${SEGS[@]}" || die "$key failed"
-	check_pushed "$work/cpdest" "$N" "$key"
-	PUSHN[$key]=$N
+	' bash "$work/ref" "$work/cpdest" "${segs[@]}" || die "$key failed"
+	check_pushed "$work/cpdest" "$key"
+	NOTE[$key]="the local floor"
 
 	key="push: ssh true"
 	measure "$key" 1 : bash -c '
-		conf=$1 n=$2
-		for ((i = 0; i < n; i++)); do ssh -F "$conf" root@127.0.0.1 true || exit 1; done
-	' bash "$d/ssh_config" "$N" || die "$key failed"
-	PUSHN[$key]=$N
+		conf=$1; shift
+		for s in "$@"; do ssh -F "$conf" root@127.0.0.1 true || exit 1; done
+	' bash "$d/ssh_config" "${segs[@]}" || die "$key failed"
 	NOTE[$key]="the ssh connection alone"
+
+	key="push: ssh cat + fsync"
+	measure "$key" 1 "rm -rf $work/cpdest; mkdir -p $work/cpdest" bash -c '
+		conf=$1 ref=$2 dst=$3; shift 3
+		for s in "$@"; do
+			ssh -F "$conf" root@127.0.0.1 "cat > $dst/$s && sync $dst/$s" < "$ref/$s" || exit 1
+		done
+	' bash "$d/ssh_config" "$work/ref" "$work/cpdest" "${segs[@]}" || die "$key failed"
+	check_pushed "$work/cpdest" "$key"
+	NOTE[$key]="the transport floor: ssh carrying 16 MiB"
 
 	key="push: ours"
 	measure "$key" 1 "rm -rf $work/home/main; mkdir -p $work/home/main/incoming" bash -c '
@@ -598,11 +617,10 @@ run_push() {
 			"$ingest" push --ssh "ssh -F $sshconf root@127.0.0.1" --remote-barman "$barman" \
 				--remote-config "$conf" main "$ref/$s" || exit 1
 		done
-	' bash "$INGEST" "$d/ssh_config" "$BARMAN" "$work/barman.conf" "$work/ref" "${SEGS[@]}" ||
+	' bash "$INGEST" "$d/ssh_config" "$BARMAN" "$work/barman.conf" "$work/ref" "${segs[@]}" ||
 		die "$key failed"
 	notice "$key"
-	check_pushed "$work/home/main/incoming" "$N" "$key"
-	PUSHN[$key]=$N
+	check_pushed "$work/home/main/incoming" "$key"
 	NOTE[$key]="${NOTE[$key]:+${NOTE[$key]}; }barman-wal-ingest push -> barman put-wal"
 
 	key="push: Barman 3.4"
@@ -610,27 +628,25 @@ run_push() {
 		skip "$key" "barman-wal-archive (package barman-cli) is not installed"
 		return 0
 	fi
-	local m=$((N < 16 ? N : 16))
-	write_conf34 gzip
 	if ! measure "$key" 1 "rm -rf $work/home34/main; mkdir -p $work/home34/main/incoming" \
 		env PATH="$d/bin:$PATH" bash -c '
 		conf=$1 ref=$2; shift 2
 		for s in "$@"; do
 			barman-wal-archive -U root -c "$conf" 127.0.0.1 main "$ref/$s" || exit 1
 		done
-	' bash "$work/barman34.conf" "$work/ref" "${SEGS[@]:0:$m}"; then
+	' bash "$work/barman34.conf" "$work/ref" "${segs[@]}"; then
 		skip "$key" "barman-wal-archive failed (see the log above)"
 		return 0
 	fi
 	notice "$key"
-	check_pushed "$work/home34/main/incoming" "$m" "$key"
-	PUSHN[$key]=$m
-	NOTE[$key]="barman-wal-archive -> barman put-wal, first $m segments"
+	check_pushed "$work/home34/main/incoming" "$key"
+	NOTE[$key]="${NOTE[$key]:+${NOTE[$key]}; }barman-wal-archive -> Barman 3.4 put-wal"
 }
 
 # --- the report ------------------------------------------------------------------
 
 mib() { awk -v k="$1" -v d="$2" 'BEGIN { printf "%.1f", k / d }'; }
+ms() { awk -v a="$1" -v b="${2:-0}" -v n="$PUSH" 'BEGIN { printf "%.1f", 1000 * (a - b) / n }'; } # ms per pushed segment
 
 report() {
 	local k s n out
@@ -655,14 +671,12 @@ report() {
 			"${OTHER[$k]}" "${NOTE[$k]:-}"
 	done
 	echo
-	echo "The push, as archive_command runs it: one process per segment, one after the other:"
-	printf '%-24s %5s %8s %10s %8s %6s  %s\n' measurement files seconds 'ms/segment' 'RSS MiB' 'other' note
-	printf '%-24s %5s %8s %10s %8s %6s  %s\n' ------------------------ ----- -------- ---------- -------- ------ ----
+	echo "The push, as archive_command runs it: one process per segment, one after the other, first $PUSH segments:"
+	printf '%-24s %8s %10s %8s %6s  %s\n' measurement seconds 'ms/segment' 'RSS MiB' 'other' note
+	printf '%-24s %8s %10s %8s %6s  %s\n' ------------------------ -------- ---------- -------- ------ ----
 	for k in "${ORDER[@]}"; do
 		[[ $k == push:* ]] || continue
-		n=${PUSHN[$k]}
-		printf '%-24s %5s %8.2f %10.1f %8s %5s%%  %s\n' "$k" "$n" "${SECS[$k]}" \
-			"$(awk -v s="${SECS[$k]}" -v n="$n" 'BEGIN { print 1000 * s / n }')" \
+		printf '%-24s %8.2f %10.1f %8s %5s%%  %s\n' "$k" "${SECS[$k]}" "$(ms "${SECS[$k]}")" \
 			"$(mib "${RSS[$k]}" 1024)" "${OTHER[$k]}" "${NOTE[$k]:-}"
 	done
 	echo
@@ -680,16 +694,14 @@ report() {
 	ratio "ours zstd-3" "pgBackRest zst async"
 	ratio "ours lz4-1" "lz4 -1 CLI"
 	ratio "ours bzip2-9" "bzip2 -9 CLI"
-	local p=${SECS[push: ours]:-} c=${SECS[push: cp + fsync]:-} t=${SECS[push: ssh true]:-} b=${SECS[push: Barman 3.4]:-}
-	if [ -n "$p" ] && [ -n "$c" ]; then
-		awk -v p="$p" -v c="$c" -v t="${t:-0}" -v n="$N" 'BEGIN {
-			printf "  push overhead: ours %.1f ms/segment - cp + fsync %.1f ms/segment = %.1f ms/segment more", 1000 * p / n, 1000 * c / n, 1000 * (p - c) / n
-			if (t > 0) printf "\n                 of which the ssh connection alone (ssh true) is %.1f ms/segment", 1000 * t / n
-			printf "\n" }'
-	fi
-	if [ -n "$p" ] && [ -n "$b" ]; then
-		awk -v p="$p" -v n="$N" -v b="$b" -v m="${PUSHN[push: Barman 3.4]}" 'BEGIN {
-			printf "  push: Barman 3.4 %.1f ms/segment / ours %.1f ms/segment: speedup %.2f\n", 1000 * b / m, 1000 * p / n, (b / m) / (p / n) }'
+	local p=${SECS[push: ours]:-} c=${SECS[push: cp + fsync]:-} t=${SECS[push: ssh true]:-}
+	local sc=${SECS[push: ssh cat + fsync]:-} b=${SECS[push: Barman 3.4]:-}
+	if [ -n "$p" ]; then
+		echo "  push overhead per segment (difference of ms/segment):"
+		[ -n "$c" ] && printf '    ours - cp + fsync          = %7.1f ms (what archiving over ssh costs more than a local copy)\n' "$(ms "$p" "$c")"
+		[ -n "$sc" ] && printf '    ours - ssh cat + fsync     = %7.1f ms (barman'"'"'s own cost: push + put-wal start-up, tar, sha256, checks)\n' "$(ms "$p" "$sc")"
+		[ -n "$t" ] && [ -n "$sc" ] && printf '    ssh cat + fsync - ssh true = %7.1f ms (carrying 16 MiB through ssh, and fsync)\n' "$(ms "$sc" "$t")"
+		[ -n "$b" ] && awk -v p="$p" -v b="$b" 'BEGIN { printf "    Barman 3.4 / ours: speedup %.2f\n", b / p }'
 	fi
 	if ((${#SKIPPED[@]})); then
 		echo
@@ -699,7 +711,8 @@ report() {
 	echo "seconds: wall time of the whole command (start-up, checks, compression, fsync, catalogue);"
 	echo "RSS: peak resident memory of the largest single process (/usr/bin/time %M), not a sum;"
 	echo "out%: compressed size / input size; other: CPU used by processes outside the measured command"
-	echo "during the run, in % of all cores (above a few %, the line is noisy);"
+	echo "during the run, in % of all cores (above a few %, the line is noisy; for the push, sshd and the remote"
+	echo "put-wal count as other too; for pgBackRest async, its detached worker);"
 	echo "the CLIs write without fsync, one process per file (xN: N at once with xargs -P); ours and Barman 3.4"
 	echo "fsync each file and the catalogue. Checked after each archiving run: xlog.db has $N lines and get-wal"
 	echo "returns $FIRST and $LAST intact; pgBackRest's $FIRST decompresses intact; pushed files are intact."

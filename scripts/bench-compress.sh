@@ -2,35 +2,46 @@
 # bench-compress.sh: time barman-wal-compress against the system compressors
 # (gzip -6, bzip2 -9, zstd -3, lz4 -1) on real 16 MiB WAL segments.
 #
-#   scripts/bench-compress.sh [--segments N] [--wal-dir DIR] [--keep]
+#   scripts/bench-compress.sh [--segments N] [--wal-dir DIR] [--out-dir DIR]
+#                             [--repeat R] [--keep]
 #
 # Without --wal-dir it makes N segments (default 64): a throwaway
 # PostgreSQL 15 in a temporary directory, run by a non-root user
 # (barmantest-pg or postgres when run as root), archive_command='cp %p DIR/%f',
-# pgbench -i -s 10 then pgbench -T and pg_switch_wal() until N are archived.
+# checkpoint_timeout=30s (so that full-page images appear as on a busy
+# server), pgbench -i -s 10 then pgbench -T 10 until N segments are archived;
+# pg_switch_wal() only when a round archived nothing, as a switched segment
+# is mostly zeros and would flatter every compressor.
 #
 # For each algorithm, on the same files, with a warm page cache:
 #   1 core  ours: barman-wal-compress -c ALGO -l L < f > f.z, file after file
 #           CLI:  ALGO -L -c < f > f.z, file after file      (both taskset to one CPU)
 #   2 cores ours: barman-wal-compress --records -j 2 (durable: fsync + rename per file)
 #           CLI:  two lanes of the loop above in parallel (no fsync)
-# MB/s is uncompressed input bytes (10^6) per second of wall time. The
-# peak RSS is that of the record mode run (/usr/bin/time).
+# MB/s is uncompressed input bytes (10^6) per second of wall time, the best
+# of R runs (default 3: the machine may be shared). The peak RSS is the
+# highest of the record mode runs (/usr/bin/time). Outputs go to --out-dir
+# (default: the temporary directory); a tmpfs there (/dev/shm) takes the
+# cost of fsync out of the record mode figures.
 set -euo pipefail
 
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 SEGMENTS=64
 WAL_DIR=""
+OUT_DIR=""
+REPEAT=3
 KEEP=0
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN=$ROOT/bin/barman-wal-compress
 
-usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; }
 
 while [[ $# -gt 0 ]]; do
 	case $1 in
 	--segments) SEGMENTS=$2; shift 2 ;;
 	--wal-dir) WAL_DIR=$2; shift 2 ;;
+	--out-dir) OUT_DIR=$2; shift 2 ;;
+	--repeat) REPEAT=$2; shift 2 ;;
 	--keep) KEEP=1; shift ;;
 	-h | --help) usage; exit 0 ;;
 	*) echo "bench-compress: error: unknown argument $1" >&2; usage >&2; exit 2 ;;
@@ -52,9 +63,10 @@ cleanup() {
 	if [[ -n $PGDATA && -f $PGDATA/postmaster.pid ]]; then
 		as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -m immediate stop >/dev/null 2>&1 || true
 	fi
-	if [[ $KEEP == 1 ]]; then echo "kept $WORK" >&2; else rm -rf "$WORK"; fi
+	if [[ $KEEP == 1 ]]; then echo "kept $WORK" >&2; else rm -rf "$WORK" "$OUT"; fi
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 # as_pg runs a command as the PostgreSQL user (ourselves unless root).
 PGUSER_OS=$(id -un)
@@ -84,15 +96,21 @@ make_segments() {
 		archive_mode = on
 		archive_command = 'cp %p $arch/%f'
 		max_wal_size = 4GB
+		checkpoint_timeout = 30s
+		synchronous_commit = off
 		fsync = off
 	EOF
 	as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -l "$WORK/pg/log" -w start >/dev/null
 	local pg=(-h "$sock" -U postgres)
 	as_pg "$PGBIN/pgbench" "${pg[@]}" -q -i -s 10 postgres >/dev/null 2>&1
-	while (($(count_segments "$arch") < SEGMENTS)); do
-		as_pg "$PGBIN/pgbench" "${pg[@]}" -c 2 -T 5 postgres >/dev/null 2>&1
-		as_pg "$PGBIN/psql" "${pg[@]}" -qAtc 'SELECT pg_switch_wal()' postgres >/dev/null
-		sleep 0.5
+	local before now
+	while now=$(count_segments "$arch") && ((now < SEGMENTS)); do
+		if [[ $now == "${before:-}" ]]; then
+			as_pg "$PGBIN/psql" "${pg[@]}" -qAtc 'SELECT pg_switch_wal()' postgres >/dev/null
+		fi
+		before=$now
+		as_pg "$PGBIN/pgbench" "${pg[@]}" -c 4 -j 2 -T 10 postgres >/dev/null 2>&1
+		echo "  $now segments archived" >&2
 	done
 	as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -m fast stop >/dev/null
 	PGDATA=""
@@ -100,6 +118,8 @@ make_segments() {
 }
 
 [[ -n $WAL_DIR ]] || make_segments
+OUT=$WORK/out
+[[ -z $OUT_DIR ]] || OUT=$(mktemp -d "$OUT_DIR/bench-compress-out.XXXXXX")
 mapfile -t FILES < <(find "$WAL_DIR" -maxdepth 1 -type f -regextype posix-extended -regex '.*/[0-9A-F]{24}' -size 16384k | sort | head -n "$SEGMENTS")
 ((${#FILES[@]} > 0)) || { echo "bench-compress: error: no 16 MiB segments in $WAL_DIR" >&2; exit 1; }
 TOTAL=$((${#FILES[@]} * 16777216))
@@ -120,6 +140,14 @@ loop_files() {
 	while IFS= read -r f; do "$@" <"$f" >"$out/${f##*/}"; done
 }
 
+# best_of CMD...: runs CMD (which prints "seconds [rss]") REPEAT times;
+# prints the lowest time and the highest rss.
+best_of() {
+	local i
+	for ((i = 0; i < REPEAT; i++)); do "$@"; echo; done |
+		awk 'NF { if (t == "" || $1 < t) t = $1; if ($2 > m) m = $2 } END { print t, m + 0 }'
+}
+
 # timed_lanes LANES OUT CMD...: the files split over LANES parallel loops;
 # prints the seconds taken.
 timed_lanes() {
@@ -137,7 +165,7 @@ timed_lanes() {
 # records_run ALGO LEVEL: record mode -j 2 into a fresh directory; prints
 # "seconds rss_kib".
 records_run() {
-	local out=$WORK/out-rec f
+	local out=$OUT/rec f
 	rm -rf "$out" && mkdir -p "$out"
 	for f in "${FILES[@]}"; do
 		printf '{"type":"wal_file","name":"%s","path":"%s","dest":"%s"}\n' "${f##*/}" "$f" "$out/${f##*/}"
@@ -152,7 +180,8 @@ records_run() {
 	cat "$WORK/time.txt"
 }
 
-printf '%d segments, %d MB; MB/s of input; ratio = ours / CLI\n\n' "${#FILES[@]}" $((TOTAL / 1000000))
+printf '%d segments, %d MB; MB/s of input, best of %d; x = ours / CLI; outputs in %s; load %s\n\n' \
+	"${#FILES[@]}" $((TOTAL / 1000000)) "$REPEAT" "$(df --output=fstype "$OUT" | tail -1)" "$(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-6s %-8s | %8s %8s %6s | %8s %8s %6s | %10s %10s | %7s\n' \
 	algo cli "ours-1c" "cli-1c" "x1c" "ours-2c" "cli-2c" "x2c" "ours-MB" "cli-MB" "RSS-MiB"
 # algo, our level, CLI command
@@ -165,12 +194,12 @@ BENCH=(
 for line in "${BENCH[@]}"; do
 	read -r algo level cli <<<"$line"
 	read -ra clicmd <<<"$cli"
-	ours1=$(timed_lanes 1 "$WORK/out-ours" taskset -c 0 "$BIN" -c "$algo" -l "$level")
-	oursize=$(size_of "$WORK/out-ours")
-	cli1=$(timed_lanes 1 "$WORK/out-cli" taskset -c 0 "${clicmd[@]}")
-	clisize=$(size_of "$WORK/out-cli")
-	read -r ours2 rss < <(records_run "$algo" "$level")
-	cli2=$(timed_lanes 2 "$WORK/out-cli" "${clicmd[@]}")
+	read -r ours1 _ < <(best_of timed_lanes 1 "$OUT/ours" taskset -c 0 "$BIN" -c "$algo" -l "$level")
+	oursize=$(size_of "$OUT/ours")
+	read -r cli1 _ < <(best_of timed_lanes 1 "$OUT/cli" taskset -c 0 "${clicmd[@]}")
+	clisize=$(size_of "$OUT/cli")
+	read -r ours2 rss < <(best_of records_run "$algo" "$level")
+	read -r cli2 _ < <(best_of timed_lanes 2 "$OUT/cli" "${clicmd[@]}")
 	printf '%-6s %-8s | %8s %8s %6s | %8s %8s %6s | %10.1f %10.1f | %7.1f\n' \
 		"$algo" "${clicmd[0]} ${clicmd[1]}" \
 		"$(mbps "$ours1")" "$(mbps "$cli1")" "$(ratio "$cli1" "$ours1")" \

@@ -54,7 +54,7 @@ func TestPlanWALRemoval(t *testing.T) {
 	type row struct {
 		name                  string
 		keeps                 map[string]string // ID -> keep target
-		second, third         catalog.Status
+		olderFailed           bool              // the backups before the deleted one failed
 		delete                string
 		concurrent, retention bool
 		remove                bool
@@ -69,27 +69,23 @@ func TestPlanWALRemoval(t *testing.T) {
 		{name: "previous standalone, manual delete: nothing", keeps: map[string]string{first: "standalone"}, delete: second},
 		{name: "previous standalone, retention: its range kept", keeps: map[string]string{first: "standalone"}, delete: second, retention: true, concurrent: true, remove: true,
 			removed: []string{"000000010000000000000001", "000000010000000000000003", "000000010000000000000004", "000000010000000000000004.00000028.backup", "000000010000000000000005"}},
-		{name: "previous failed: treated as oldest", delete: second, second: catalog.StatusDone, concurrent: true, remove: true,
+		{name: "previous failed: treated as oldest", delete: second, olderFailed: true, concurrent: true, remove: true,
 			removed: []string{"000000010000000000000001", "000000010000000000000002", "000000010000000000000002.00000028.backup", "000000010000000000000003", "000000010000000000000004", "000000010000000000000004.00000028.backup", "000000010000000000000005"}},
-		{name: "last backup, concurrent: up to its own begin_wal", delete: third, second: catalog.StatusFailed, third: catalog.StatusDone, concurrent: true, remove: true,
+		{name: "last backup, concurrent: up to its own begin_wal", delete: third, olderFailed: true, concurrent: true, remove: true,
 			removed: []string{"000000010000000000000001", "000000010000000000000002", "000000010000000000000002.00000028.backup", "000000010000000000000003", "000000010000000000000004", "000000010000000000000004.00000028.backup", "000000010000000000000005"}},
-		{name: "last backup, exclusive: everything but history", delete: third, second: catalog.StatusFailed, third: catalog.StatusDone, remove: true,
+		{name: "last backup, exclusive: everything but history", delete: third, olderFailed: true, remove: true,
 			removed: names(slices.DeleteFunc(slices.Clone(archive34), func(e catalog.WALEntry) bool { return e.Name == "00000002.history" }))},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			bs := []*catalog.BackupInfo{
 				done(t, first, "000000010000000000000002", "000000010000000000000002"),
 				done(t, second, "000000010000000000000004", "000000010000000000000004"),
-				done(t, third, "000000020000000000000003", "000000020000000000000003"),
+				done(t, third, "000000010000000000000006", "000000010000000000000006"),
 			}
-			if tc.delete == second && tc.second == catalog.StatusDone {
-				bs[0].SetStatus(catalog.StatusFailed) // the oldest failed
-			}
-			if tc.second != "" && tc.delete == third {
-				bs[0].SetStatus(tc.second)
-				bs[1].SetStatus(tc.second)
-				bs[2].Set("begin_wal", "000000010000000000000006")
-				bs[2].Set("timeline", "1")
+			for _, b := range bs {
+				if tc.olderFailed && b.ID < tc.delete {
+					b.SetStatus(catalog.StatusFailed)
+				}
 			}
 			c := newCat(t, bs...)
 			for id, target := range tc.keeps {

@@ -15,6 +15,6 @@
 //   - Deleting: Deletable (keep annotation, minimum_redundancy), the WAL
 //     removal plan (PlanWALRemoval), PurgeWALs and MoveToTrash/EmptyTrash.
 //
-// Locks and hook scripts are the caller's: this package only reads and
-// changes files.
+// It names the per-backup locks (BackupLockFile, RecoverLockFile); taking
+// them, and running hook scripts, is the caller's.
 package backups

@@ -55,7 +55,6 @@ func parseListing(out []byte) ([]Entry, error) {
 			continue
 		}
 		size, _ := strconv.ParseInt(string(f[i+1]), 10, 64)
-		sec, _ := strconv.ParseFloat(string(f[i+2]), 64)
 		perm, _ := strconv.ParseUint(string(f[i+3]), 8, 32)
 		mode := fs.FileMode(perm) & fs.ModePerm
 		switch string(f[i]) {
@@ -67,7 +66,7 @@ func parseListing(out []byte) ([]Entry, error) {
 		default:
 			continue // sockets, fifos: not part of a backup
 		}
-		mt := time.Unix(0, int64(sec*1e9))
+		mt := parseEpoch(string(f[i+2]))
 		entries = append(entries, Entry{Path: p, Mode: mode, Size: size, MTime: mt, Link: string(f[i+4])})
 	}
 	return entries, nil
@@ -150,4 +149,14 @@ func tarDiagnostics(stderr string) (vanished, problems []string) {
 		}
 	}
 	return vanished, problems
+}
+
+// parseEpoch reads find's %T@ ("1700000001.2500000000") without the
+// rounding of a float.
+func parseEpoch(s string) time.Time {
+	sec, frac, _ := strings.Cut(s, ".")
+	n, _ := strconv.ParseInt(sec, 10, 64)
+	frac = (frac + "000000000")[:9]
+	ns, _ := strconv.ParseInt(frac, 10, 64)
+	return time.Unix(n, ns)
 }

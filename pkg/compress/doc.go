@@ -37,8 +37,10 @@
 // integer, clamped) to each algorithm's scale: gzip 1..9 (1/6/9), bzip2
 // 1..9 (1/5/9), xz 1..9 (1/3/5), zstd -22..22 (1/4/9; klauspost groups
 // them into four speeds), lz4 0..16 (0/6/10; 0..2 is the fast compressor,
-// 3 and up high compression, capped at 9). For xz a level chooses the
-// dictionary of xz -N (at most 8 MiB) with a hash-table matcher.
+// 3 and up high compression, capped at 9). xz levels are accepted but
+// change nothing: ulikunitz/xz has no presets, and its best settings on WAL
+// are the 1 MiB dictionary of xz -1 with a hash-table matcher (larger
+// dictionaries were slower, bigger and hungrier; see newXZWriter).
 //
 // # Performance and memory
 //

@@ -23,13 +23,6 @@ type DeleteCmd struct {
 	Backup string `arg:"" name:"backup_id" help:"Backup ID, or latest/last, oldest/first, last-failed, or a backup name."`
 }
 
-// RecoverLockName returns the lock a recovery from backup id holds
-// (".<server>-<ID>-recover.lock"): delete skips a backup whose lock is
-// held, and holds it while deleting so that no recovery starts.
-func RecoverLockName(lockDir, server, id string) string {
-	return lock.File(lockDir, server, id+"-recover")
-}
-
 // deletion is one run of delete.
 type deletion struct {
 	env     *Env
@@ -65,18 +58,21 @@ func (d *deletion) locked() bool {
 		return false
 	}
 	name := fmt.Sprintf("backup %s of server %s", d.b.ID, d.s.Name)
-	lk, err := lock.Acquire(d.env.Ctx, lock.File(d.lockDir, d.s.Name, d.b.ID), "delete", 0)
+	lk, err := lock.Acquire(d.env.Ctx, backups.BackupLockFile(d.lockDir, d.s.Name, d.b.ID), "delete", 0)
 	if err != nil {
 		d.lockError(err, "Another process is holding the lock for "+name+".")
 		return false
 	}
 	defer lk.Unlock()
-	rlk, err := lock.Acquire(d.env.Ctx, RecoverLockName(d.lockDir, d.s.Name, d.b.ID), "delete", 0)
+	rlk, err := lock.Acquire(d.env.Ctx, backups.RecoverLockFile(d.lockDir, d.s.Name, d.b.ID), "delete", 0)
 	if err != nil {
 		d.lockError(err, "Skipping delete of "+name+": a recovery from it is running.")
 		return false
 	}
 	defer rlk.Unlock()
+	if !d.reload() {
+		return false
+	}
 	if err := d.cat.Deletable(d.b, d.s.Int("minimum_redundancy")); err != nil {
 		d.env.Out.Warning("%s", err)
 		return false
@@ -89,6 +85,23 @@ func (d *deletion) locked() bool {
 	// the lock.
 	os.Remove(lk.Path)
 	os.Remove(rlk.Path)
+	return true
+}
+
+// reload reads the catalogue again under the backup's locks: another
+// process may have changed it since it was first read.
+func (d *deletion) reload() bool {
+	cat, err := backups.Load(d.cat.Layout)
+	if err != nil {
+		d.env.Out.Error("%v", err)
+		return false
+	}
+	b := cat.Get(d.b.ID)
+	if b == nil {
+		d.env.Out.Error("%s", &backups.UnknownError{Ref: d.b.ID, Server: d.s.Name})
+		return false
+	}
+	d.cat, d.b = cat, b
 	return true
 }
 

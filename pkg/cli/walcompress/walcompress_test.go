@@ -91,6 +91,10 @@ func TestFilterDecompressErrors(t *testing.T) {
 	if code != 1 || !strings.Contains(stderr, "error: decompress standard input (zstd)") || !strings.Contains(stderr, "hint: ") {
 		t.Errorf("truncated: exit %d, stderr %q", code, stderr)
 	}
+	code, out, _ := run(t, []byte("plain text"), "-d")
+	if code != 0 || string(out) != "plain text" {
+		t.Errorf("plain input: exit %d, %q", code, out)
+	}
 	code, _, stderr = run(t, []byte("plain text"), "-d", "-c", "gzip")
 	if code != 1 || !strings.Contains(stderr, "(gzip)") {
 		t.Errorf("forced gzip on plain text: exit %d, stderr %q", code, stderr)

@@ -1,0 +1,166 @@
+package clitest
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gobarman/barman/pkg/catalog"
+	"github.com/gobarman/barman/pkg/pgtest"
+)
+
+func lastBackup(t *testing.T, home string) *catalog.BackupInfo {
+	t.Helper()
+	backups, err := catalog.NewLayout(home, "main", catalog.Dirs{}).ListBackups()
+	if err != nil || len(backups) == 0 {
+		t.Fatalf("no backup: %v", err)
+	}
+	return backups[len(backups)-1]
+}
+
+// Faults around `barman backup` (rsync method over the test sshd).
+func TestBackupFaults(t *testing.T) {
+	s := newWALSite(t, "immediate_checkpoint = true")
+	incoming := filepath.Join(s.home, "main", "incoming")
+	pg := pgtest.StartPostgres(t, pgtest.Options{ArchiveCommand: "cp %p " + incoming + "/%f"})
+	pg.Pgbench(t, "-i", "-s", "1", "-q")
+	sshd := pgtest.StartSSHD(t)
+	s = rewriteConninfo(t, s, pg)
+	appendConf(t, s.conf, "ssh_command = "+sshd.ToPostgres(pg))
+	run(t, "barman", "-c", s.conf, "switch-wal", "--force", "--archive", "main")
+
+	t.Run("unreadable file", func(t *testing.T) {
+		secret := filepath.Join(pg.DataDir, "secret.conf")
+		os.WriteFile(secret, []byte("x"), 0o600) // root's: the PostgreSQL user cannot read it
+		defer os.Remove(secret)
+		_, errOut, code := run(t, "barman", "-c", s.conf, "backup", "main")
+		if code == 0 || !strings.Contains(errOut, "secret.conf") || !strings.Contains(errOut, "Permission denied") {
+			t.Errorf("exit %d: %s", code, errOut)
+		}
+		b := lastBackup(t, s.home)
+		if b.Status() != catalog.StatusFailed || !strings.Contains(b.ErrorMessage(), "Permission denied") {
+			t.Errorf("status %s error %q", b.Status(), b.ErrorMessage())
+		}
+	})
+
+	t.Run("killed during the copy", func(t *testing.T) {
+		pg.SQL(t, "CREATE TABLE big AS SELECT repeat('x', 1000) AS s FROM generate_series(1, 100000)")
+		cmd := exec.Command("barman", "-c", s.conf, "backup", "-j", "1", "main")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 200; i++ {
+			if b, err := catalog.NewLayout(s.home, "main", catalog.Dirs{}).ListBackups(); err == nil && len(b) > 0 && b[len(b)-1].Status() == catalog.StatusStarted {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		cmd.Process.Signal(syscall.SIGKILL)
+		cmd.Wait()
+		killed := lastBackup(t, s.home)
+		if killed.Status() == catalog.StatusDone {
+			t.Fatalf("a killed backup is DONE")
+		}
+		// The next backup works, and marks the killed one FAILED.
+		out, errOut, code := run(t, "barman", "-c", s.conf, "backup", "--wait", "--wait-timeout", "60", "main")
+		if code != 0 {
+			t.Fatalf("backup after a kill: exit %d\n%s%s", code, out, errOut)
+		}
+		b, _ := catalog.NewLayout(s.home, "main", catalog.Dirs{}).ReadBackupInfo(killed.ID)
+		if b.Status() != catalog.StatusFailed && killed.Status() != catalog.StatusFailed {
+			t.Errorf("killed backup left %s", b.Status())
+		}
+		if st := lastBackup(t, s.home).Status(); st != catalog.StatusDone {
+			t.Errorf("new backup %s", st)
+		}
+	})
+
+	t.Run("second backup while one runs", func(t *testing.T) {
+		slow := exec.Command("barman", "-c", s.conf, "backup", "main")
+		// Hold the backup lock the way a running backup does.
+		if err := slow.Start(); err != nil {
+			t.Fatal(err)
+		}
+		defer slow.Wait()
+		var errOut string
+		var code int
+		for i := 0; i < 100; i++ {
+			_, errOut, code = run(t, "barman", "-c", s.conf, "backup", "main")
+			if strings.Contains(errOut, "another backup process is running") {
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		if code == 0 || !strings.Contains(errOut, "locked by pid") {
+			t.Errorf("exit %d: %s", code, errOut)
+		}
+	})
+
+	t.Run("ssh fails", func(t *testing.T) {
+		bad := filepath.Join(filepath.Dir(s.conf), "badssh.conf")
+		data, _ := os.ReadFile(s.conf)
+		os.WriteFile(bad, []byte(strings.Replace(string(data), "ssh_command = ssh", "ssh_command = ssh -o ConnectTimeout=2 -p 1", 1)), 0o644)
+		_, errOut, code := run(t, "barman", "-c", bad, "backup", "main")
+		if code == 0 || !strings.Contains(errOut, "impossible to start the backup") || !strings.Contains(errOut, "ssh") {
+			t.Errorf("exit %d: %s", code, errOut)
+		}
+	})
+
+	t.Run("system identifier changed", func(t *testing.T) {
+		id := filepath.Join(s.home, "main", "identity.json")
+		orig, _ := os.ReadFile(id)
+		defer os.WriteFile(id, orig, 0o644)
+		os.WriteFile(id, []byte(`{"systemid": "1", "version": "15"}`), 0o644)
+		_, errOut, code := run(t, "barman", "-c", s.conf, "backup", "main")
+		if code == 0 || !strings.Contains(errOut, "systemid coherence") {
+			t.Errorf("exit %d: %s", code, errOut)
+		}
+	})
+
+	t.Run("barman_home full", func(t *testing.T) {
+		if os.Geteuid() != 0 {
+			pgtest.Unavailable(t, "mounting a small tmpfs needs root")
+		}
+		mnt := pgtest.TempDir(t)
+		if err := syscall.Mount("tmpfs", mnt, "tmpfs", 0, "size=4m"); err != nil {
+			pgtest.Unavailable(t, "cannot mount a tmpfs: %v", err)
+		}
+		defer syscall.Unmount(mnt, syscall.MNT_DETACH)
+		full := filepath.Join(filepath.Dir(s.conf), "full.conf")
+		data, _ := os.ReadFile(s.conf)
+		os.WriteFile(full, []byte(string(data)+"basebackups_directory = "+mnt+"\n"), 0o644)
+		_, errOut, code := run(t, "barman", "-c", full, "backup", "main")
+		if code == 0 || !strings.Contains(errOut, "no space left on device") {
+			t.Errorf("exit %d: %s", code, errOut)
+		}
+	})
+
+	t.Run("server stops mid-backup", func(t *testing.T) {
+		cmd := exec.Command("barman", "-c", s.conf, "backup", "-j", "1", "main")
+		var errBuf strings.Builder
+		cmd.Stderr = &errBuf
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 200; i++ {
+			if b := lastBackup(t, s.home); b.Status() == catalog.StatusStarted {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		pg.Stop(t)
+		defer pg.Start(t)
+		err := cmd.Wait()
+		b := lastBackup(t, s.home)
+		if err == nil && b.Status() == catalog.StatusDone {
+			t.Skip("the copy finished before the server stopped")
+		}
+		if b.Status() == catalog.StatusDone {
+			t.Errorf("backup DONE although the server stopped: %s", errBuf.String())
+		}
+	})
+}
