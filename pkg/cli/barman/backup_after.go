@@ -116,32 +116,3 @@ func (r *run) streamingConninfo() string {
 	}
 	return r.srv.Get("conninfo")
 }
-
-// prettySize renders bytes with binary units and one decimal, as Barman.
-func prettySize(n int64) string {
-	units := []string{"B", "KiB", "MiB", "GiB", "TiB", "PiB"}
-	f := float64(n)
-	i := 0
-	for f >= 1024 && i < len(units)-1 {
-		f /= 1024
-		i++
-	}
-	if i == 0 {
-		return fmt.Sprintf("%d B", n)
-	}
-	return fmt.Sprintf("%.1f %s", f, units[i])
-}
-
-// humanDuration renders a duration in Barman's words.
-func humanDuration(d time.Duration) string {
-	s := int(d.Seconds())
-	switch {
-	case s < 1:
-		return "less than one second"
-	case s == 1:
-		return "1 second"
-	case s < 60:
-		return fmt.Sprintf("%d seconds", s)
-	}
-	return fmt.Sprintf("%d minutes, %d seconds", s/60, s%60)
-}

@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gobarman/barman/pkg/backups"
 	"github.com/gobarman/barman/pkg/basebackup"
 	"github.com/gobarman/barman/pkg/catalog"
 	"github.com/gobarman/barman/pkg/sshcmd"
@@ -84,11 +85,11 @@ func (r *run) finish(res *basebackup.Result) error {
 	if err := r.save(); err != nil {
 		return err
 	}
-	r.env.Out.Info("Copy done (time: %s)", humanDuration(res.Stats.Time))
+	r.env.Out.Info("Copy done (time: %s)", backups.Duration(res.Stats.Time))
 	r.env.Out.Info("Backup size: %s. Actual size on disk: %s (-%.2f%% deduplication ratio).",
-		prettySize(size), prettySize(dedup), 100*(1-ratio(dedup, size)))
+		backups.PrettySize(float64(size)), backups.PrettySize(float64(dedup)), 100*(1-ratio(dedup, size)))
 	r.env.Out.Info("Backup end at LSN: %s (%s, %08X)", res.End.LSN, seg, off)
-	r.env.Out.Info("Backup completed (start time: %s, elapsed time: %s)", r.start.Format("2006-01-02 15:04:05.000000"), humanDuration(time.Since(r.start)))
+	r.env.Out.Info("Backup completed (start time: %s, elapsed time: %s)", r.start.Format("2006-01-02 15:04:05.000000"), backups.Duration(time.Since(r.start)))
 	return nil
 }
 
