@@ -1,6 +1,8 @@
 package clitest
 
 import (
+	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gobarman/barman/pkg/catalog"
+	"github.com/gobarman/barman/pkg/lock"
 	"github.com/gobarman/barman/pkg/pgtest"
 )
 
@@ -80,22 +83,14 @@ func TestBackupFaults(t *testing.T) {
 	})
 
 	t.Run("second backup while one runs", func(t *testing.T) {
-		slow := exec.Command("barman", "-c", s.conf, "backup", "main")
 		// Hold the backup lock the way a running backup does.
-		if err := slow.Start(); err != nil {
+		lk, err := lock.Acquire(context.Background(), lock.File(s.home, "main", "backup"), "backup", 0)
+		if err != nil {
 			t.Fatal(err)
 		}
-		defer slow.Wait()
-		var errOut string
-		var code int
-		for i := 0; i < 100; i++ {
-			_, errOut, code = run(t, "barman", "-c", s.conf, "backup", "main")
-			if strings.Contains(errOut, "another backup process is running") {
-				break
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-		if code == 0 || !strings.Contains(errOut, "locked by pid") {
+		defer lk.Unlock()
+		_, errOut, code := run(t, "barman", "-c", s.conf, "backup", "main")
+		if code == 0 || !strings.Contains(errOut, "another backup process is running") || !strings.Contains(errOut, fmt.Sprintf("locked by pid %d (backup)", os.Getpid())) {
 			t.Errorf("exit %d: %s", code, errOut)
 		}
 	})
