@@ -7,7 +7,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/gobarman/barman/pkg/cli/clikit.version=$(VERSION)
 TOOLS := barman barman-wal-compress barman-wal-ingest barman-basebackup barman-restore
 
-.PHONY: all build deps test vet lint fuzz demo quickstart man clean tidy-check
+.PHONY: all build deps test vet lint fuzz bench demo quickstart man clean tidy-check
 
 all: build
 
@@ -36,6 +36,15 @@ test: deps vet tidy-check
 # Short fuzzing of every parser (not part of `make test`): 100000 inputs each.
 fuzz:
 	@scripts/fuzz.sh 100000x
+
+# Benchmarks against reference tools in the same run, reported as ratios
+# (not part of `make test`): the compression stage against the gzip, zstd,
+# bzip2 and lz4 CLIs, and WAL archiving end to end against Debian's
+# Barman 3.4 and pgBackRest. N=16 for a quick run.
+N ?= 64
+bench: deps build
+	scripts/bench-compress.sh --segments $(N)
+	scripts/bench-archive.sh -n $(N)
 
 # Until recovery lands, the demo is the quick start: a throwaway
 # PostgreSQL 15 and `barman check` against it.

@@ -2,8 +2,8 @@
 # bench-archive.sh: the WAL archiving benchmark.
 #
 # Makes N real 16 MiB WAL segments with a throwaway PostgreSQL 15 under
-# pgbench load, then times, on the same N segments copied fresh before each
-# run (page cache warm for everyone):
+# pgbench load, then times, on the same N segments put fresh into place
+# before each run (hard links; page cache warm for everyone):
 #
 #   - ours:        bin/barman archive-wal with compression none (the cost of
 #                  the pipeline itself), gzip 6, zstd 3, lz4 1 (bzip2 9 with
@@ -34,7 +34,7 @@
 # is missing or predates archive-wal, and installs missing packages with
 # apt-get). Everything it starts is stopped, everything it writes removed.
 #
-# Usage: scripts/bench-archive.sh [-n N] [-r R] [-s SCALE] [-x] [-k]
+# Usage: scripts/bench-archive.sh [-n N] [-r R] [-p P] [-s SCALE] [-x] [-k]
 #   -n N      segments (default 64, ~5 min; -n 16 for a quick run)
 #   -r R      run each measurement R times and keep the fastest (default 1)
 #   -p P      segments pushed over ssh, one ssh per segment (default 8)
@@ -243,7 +243,12 @@ make_segments() {
 	LAST=${SEGS[$((N - 1))]}
 	log "reference set: $N segments $FIRST .. $LAST ($(du -sm "$work/ref" | cut -f1) MiB)"
 	cat "$work/ref"/* >/dev/null # warm-up: every run reads them from the page cache
+	ref_stamp >"$work/ref.stamp"
 }
+
+# ref_stamp: size and modification time of the reference segments: the
+# runs use hard links to them, and nothing may write to them.
+ref_stamp() { stat -c '%n %s %Y' "$work/ref"/*; }
 
 # --- measuring --------------------------------------------------------------
 
@@ -298,11 +303,14 @@ skip() { SKIPPED+=("$1: not measured: $2"); log "$1: not measured: $2"; }
 bytes_of() { find "$1" -type f -name "$2" -printf '%s\n' | awk '{ t += $1 } END { print t + 0 }'; }
 
 # fresh_server HOME: an empty server directory with the N reference
-# segments copied into its incoming/.
+# segments in its incoming/. They are hard links: to an archiver a fresh
+# copy (it reads the file, then renames or unlinks it; nothing writes to
+# it), without writing 16 MiB x N to disk before each run, and warm in the
+# page cache for everyone.
 fresh_server() {
 	rm -rf "$1/main"
 	mkdir -p "$1/main/incoming"
-	cp "$work/ref"/* "$1/main/incoming/"
+	ln "$work/ref"/* "$1/main/incoming/"
 }
 
 # --- ours -------------------------------------------------------------------
@@ -333,6 +341,11 @@ check_archive() {
 	lines=$(wc -l <"$home/main/wals/xlog.db")
 	[ "$lines" -eq "$N" ] || die "$label: xlog.db has $lines lines, not $N (see $work/logs)"
 	[ -z "$(ls -A "$home/main/incoming")" ] || die "$label: incoming/ is not empty after archive-wal"
+	# Barman appends xlog.db in name order, and its readers rely on it (they
+	# stop at the first name past the end they look for).
+	if ! cut -f1 "$home/main/wals/xlog.db" | LC_ALL=C sort -c 2>/dev/null; then
+		NOTE[$label]="${NOTE[$label]:+${NOTE[$label]}; }xlog.db NOT in name order"
+	fi
 	for s in "$FIRST" "$LAST"; do
 		"$barman" -c "$conf" get-wal main "$s" >"$work/getwal.out" 2>"$work/getwal.err" ||
 			die "$label: get-wal $s failed: $(cat "$work/getwal.err")"
@@ -362,9 +375,23 @@ run_ours() { # ALGO LEVEL
 
 # --- Debian's Barman 3.4 ------------------------------------------------------
 
-# Barman 3.4 has no compression_level: gzip is `gzip -c` (level 6, as ours
-# at compression_level = 6), pigz is `pigz -c` (level 6, every core).
+# Barman 3.4 has no compression_level (show-server does not list it): gzip
+# is `gzip -c` (level 6, as ours at compression_level = 6), pigz is `pigz
+# -c` (level 6, every core). Should a later Barman list it, it is set to 6.
+B34_LEVEL=
 write_conf34() { # COMPRESSION
+	if [ -z "$B34_LEVEL" ]; then
+		B34_LEVEL=none
+		write_conf34_text "$1"
+		if /usr/bin/barman -c "$work/barman34.conf" show-server main 2>/dev/null | grep -q $'^\tcompression_level:'; then
+			B34_LEVEL=6
+		fi
+	fi
+	write_conf34_text "$1"
+	[ "$B34_LEVEL" = none ] || echo "compression_level = $B34_LEVEL" >>"$work/barman34.conf"
+}
+
+write_conf34_text() {
 	cat >"$work/barman34.conf" <<-EOF
 		[barman]
 		barman_home = $work/home34
@@ -456,10 +483,10 @@ pgbr_fresh() {
 	mkdir -p "$pg/global" "$pg/pg_wal/archive_status"
 	cp "$work/pgdata/global/pg_control" "$pg/global/"
 	cp "$work/pgdata/PG_VERSION" "$pg/"
-	cp "$work/ref"/* "$pg/pg_wal/"
 	for s in "${SEGS[@]}"; do : >"$pg/pg_wal/archive_status/$s.ready"; done
 	chown -R "$PGUSER_OS:" "$pg"
 	chmod 0700 "$pg"
+	ln "$work/ref"/* "$pg/pg_wal/" # hard links, as in fresh_server (the files are 0644)
 	find "$work/pgbr/repo/archive" -mindepth 3 -maxdepth 3 -type d -name '0000*' -exec rm -rf {} +
 	rm -rf "$work/pgbr/spool"/*
 }
@@ -653,6 +680,12 @@ report() {
 	echo
 	echo "WAL archiving benchmark: $N segments of 16 MiB ($((N * 16)) MiB), $CORES cores, best of $REPEAT run(s)"
 	echo "input: pgbench -i -s $SCALE, then pgbench and batch updates; segments $FIRST .. $LAST"
+	if [ "${B34_LEVEL:-none}" = none ]; then
+		echo "levels: ours compression_level 6 (gzip), 3 (zstd), 1 (lz4), 9 (bzip2); Barman 3.4 has no compression_level"
+		echo "(show-server does not list it): its gzip is \`gzip -c\`, level 6"
+	else
+		echo "levels: ours compression_level 6 (gzip), 3 (zstd), 1 (lz4), 9 (bzip2); Barman 3.4 compression_level = $B34_LEVEL"
+	fi
 	echo "ours: $("$BARMAN" -v 2>&1 | head -n 1) ($BIN); Barman $(/usr/bin/barman -v 2>&1 | head -n 1 | cut -d' ' -f1);" \
 		"pgBackRest $(pgbackrest version 2>/dev/null | cut -d' ' -f2); gzip $(gzip -V | head -n 1 | cut -d' ' -f2);" \
 		"pigz $(pigz -V 2>&1 | cut -d' ' -f2); zstd $(zstd -V | grep -oE 'v[0-9.]+' | head -n 1);" \
@@ -773,6 +806,7 @@ main() {
 	log "the push over ssh to 127.0.0.1"
 	run_push
 
+	ref_stamp | cmp -s - "$work/ref.stamp" || die "a reference segment was modified during the runs"
 	log "done in $((SECONDS - t0)) s"
 	report
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"time"
 
 	"github.com/gobarman/barman/pkg/catalog"
@@ -54,36 +55,79 @@ func (a *Archive) Catalogued() (map[string]bool, error) {
 // Close releases the lock.
 func (c *Committer) Close() error { return c.lk.Unlock() }
 
-// Commit catalogues rec.Dest under rec.Name unless already there, then
-// removes the source. The xlog.db line is fsynced before the source goes.
+// Commit catalogues one placed file; see CommitBatch.
 func (c *Committer) Commit(rec *stream.WALFile) error {
+	return c.CommitBatch([]*stream.WALFile{rec})[0]
+}
+
+// CommitBatch catalogues placed files in xlog.db, in WAL name order (Barman
+// reads xlog.db in file order and stops at the first name past what it
+// looks for), each name once, with one fsync; then it removes the sources.
+// errs[i] is the error of recs[i].
+func (c *Committer) CommitBatch(recs []*stream.WALFile) []error {
+	errs := make([]error, len(recs))
+	order := make([]int, len(recs))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return recs[order[a]].Name < recs[order[b]].Name })
+	var entries []catalog.WALEntry
+	var placed []int
+	for _, i := range order {
+		e, err := c.entry(recs[i])
+		if err != nil {
+			errs[i] = err
+			continue
+		}
+		placed = append(placed, i)
+		if !c.names[recs[i].Name] {
+			entries = append(entries, e)
+			c.names[recs[i].Name] = true
+		}
+	}
+	if len(entries) > 0 {
+		if err := c.a.Layout.AppendXlogDB(entries...); err != nil {
+			for _, i := range placed {
+				errs[i] = err
+				delete(c.names, recs[i].Name)
+			}
+			return errs
+		}
+	}
+	for _, i := range placed {
+		errs[i] = c.finish(recs[i])
+	}
+	return errs
+}
+
+// entry checks that rec was placed and returns its xlog.db line.
+func (c *Committer) entry(rec *stream.WALFile) (catalog.WALEntry, error) {
 	if rec.Dest == "" {
-		return fmt.Errorf("record for %s has no dest: it was not placed (run barman-wal-compress --records before commit)", rec.Name)
+		return catalog.WALEntry{}, fmt.Errorf("record for %s has no dest: it was not placed (run barman-wal-compress --records before commit)", rec.Name)
 	}
 	if rec.Dest != c.a.Layout.WALPath(rec.Name) {
-		return fmt.Errorf("record for %s places it at %s, not in this server's archive (%s)", rec.Name, rec.Dest, c.a.Layout.WALPath(rec.Name))
+		return catalog.WALEntry{}, fmt.Errorf("record for %s places it at %s, not in this server's archive (%s)", rec.Name, rec.Dest, c.a.Layout.WALPath(rec.Name))
 	}
 	st, err := os.Stat(rec.Dest)
 	if err != nil {
-		return fmt.Errorf("%s was not placed: %w", rec.Name, err)
+		return catalog.WALEntry{}, fmt.Errorf("%s was not placed: %w", rec.Name, err)
 	}
 	if !rec.MTime.IsZero() {
 		os.Chtimes(rec.Dest, rec.MTime, rec.MTime)
 	} else {
 		rec.MTime = st.ModTime()
 	}
-	if !c.names[rec.Name] {
-		e := catalog.WALEntry{Name: rec.Name, Size: st.Size(), Time: catalog.MtimeSeconds(rec.MTime), Compression: rec.Compression}
-		if err := c.a.Layout.AppendXlogDB(e); err != nil {
-			return err
-		}
-		c.names[rec.Name] = true
-	}
+	rec.Size = st.Size()
+	return catalog.WALEntry{Name: rec.Name, Size: st.Size(), Time: catalog.MtimeSeconds(rec.MTime), Compression: rec.Compression}, nil
+}
+
+// finish removes the source of a catalogued file.
+func (c *Committer) finish(rec *stream.WALFile) error {
 	if rec.Path != "" && filepath.Clean(rec.Path) != filepath.Clean(rec.Dest) {
 		if err := removeSynced(rec.Path); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("remove %s after archiving it: %w", rec.Path, err)
 		}
 	}
-	rec.Size, rec.Status = st.Size(), stream.StatusArchived
+	rec.Status = stream.StatusArchived
 	return nil
 }

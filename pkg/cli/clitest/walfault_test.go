@@ -72,13 +72,13 @@ func xlogNames(t *testing.T, l *catalog.Layout) map[string]int {
 // The pipeline of the man page, typed by hand in a shell, archives.
 func TestHandTypedPipeline(t *testing.T) {
 	conf, l := offlineSite(t, "")
-	names := dropSegments(t, l.IncomingDir(), 1, 3)
-	pipe := fmt.Sprintf("barman-wal-ingest -c %s main | barman-wal-compress --records -c gzip | barman-wal-ingest -c %s commit main", conf, conf)
+	names := dropSegments(t, l.IncomingDir(), 1, 8)
+	pipe := fmt.Sprintf("barman-wal-ingest -c %s main | barman-wal-compress --records -j 4 -c gzip | barman-wal-ingest -c %s commit main", conf, conf)
 	out, err := exec.Command("bash", "-c", "set -o pipefail; "+pipe).CombinedOutput()
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	if n := strings.Count(string(out), `"status":"archived"`); n != 3 {
+	if n := strings.Count(string(out), `"status":"archived"`); n != 8 {
 		t.Errorf("%d archived records:\n%s", n, out)
 	}
 	if !strings.Contains(string(out), `"type":"summary"`) {
@@ -88,6 +88,15 @@ func TestHandTypedPipeline(t *testing.T) {
 	for _, n := range names {
 		if got[n] != 1 {
 			t.Errorf("%s catalogued %d times", n, got[n])
+		}
+	}
+	// Barman reads xlog.db in file order and stops at the first name past
+	// what it looks for: the lines must be in name order, whatever order
+	// the parallel compression finished in.
+	entries, _ := l.ReadXlogDB()
+	for i := 1; i < len(entries); i++ {
+		if entries[i-1].Name > entries[i].Name {
+			t.Fatalf("xlog.db out of order: %s before %s", entries[i-1].Name, entries[i].Name)
 		}
 	}
 }

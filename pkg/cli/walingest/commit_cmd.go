@@ -3,7 +3,10 @@ package walingest
 import (
 	"errors"
 	"io"
+	"sort"
 	"strconv"
+
+	"github.com/gobarman/barman/pkg/archive"
 
 	"github.com/gobarman/barman/pkg/catalog"
 	"github.com/gobarman/barman/pkg/stream"
@@ -13,8 +16,9 @@ type commitCmd struct {
 	Server string `arg:"" help:"Server name."`
 }
 
-// Run catalogues every placed wal_file record of its input, passing every
-// other record through, and ends with a summary.
+// Run catalogues every placed wal_file record of its input, in WAL name
+// order once the input ends, passing every other record through at once,
+// and ends with a summary.
 func (cmd *commitCmd) Run(e *runEnv) error {
 	s, err := e.server(cmd.Server)
 	if err != nil {
@@ -26,6 +30,7 @@ func (cmd *commitCmd) Run(e *runEnv) error {
 	}
 	defer c.Close()
 	r, w, n := stream.NewReader(e.stdin, "<stdin>"), stream.NewWriter(e.stdout), newCounts()
+	var todo []*stream.WALFile
 	for {
 		rec, err := r.Read()
 		if errors.Is(err, io.EOF) {
@@ -40,9 +45,19 @@ func (cmd *commitCmd) Run(e *runEnv) error {
 		if err != nil {
 			return err
 		}
-		if err := cmd.one(e, s, c, rec, w, n); err != nil {
+		if wf, ok := rec.(*stream.WALFile); ok && wf.Status == stream.StatusNew && (wf.Server == "" || wf.Server == s.sec.Name) {
+			todo = append(todo, wf)
+			continue
+		}
+		if _, ok := rec.(*stream.Error); ok {
+			n.errors++
+		}
+		if err := w.Write(rec); err != nil {
 			return err
 		}
+	}
+	if err := cmd.commit(e, s, c, todo, w, n); err != nil {
+		return err
 	}
 	if err := w.Write(n.summary(s.sec.Name, "commit")); err != nil {
 		return err
@@ -50,30 +65,26 @@ func (cmd *commitCmd) Run(e *runEnv) error {
 	return n.err()
 }
 
-func (cmd *commitCmd) one(e *runEnv, s *server, c interface {
-	Commit(*stream.WALFile) error
-}, rec stream.Record, w *stream.Writer, n *counts) error {
-	switch r := rec.(type) {
-	case *stream.WALFile:
-		if r.Status != stream.StatusNew || r.Server != "" && r.Server != s.sec.Name {
-			return w.Write(r)
-		}
-		err := c.Commit(r)
-		s.postArchive(e, r, err)
-		if err != nil {
+// commit catalogues the placed files and reports each.
+func (cmd *commitCmd) commit(e *runEnv, s *server, c *archive.Committer, todo []*stream.WALFile, w *stream.Writer, n *counts) error {
+	sort.SliceStable(todo, func(i, j int) bool { return todo[i].Name < todo[j].Name })
+	errs := c.CommitBatch(todo)
+	for i, r := range todo {
+		s.postArchive(e, r, errs[i])
+		if errs[i] != nil {
 			n.errors++
-			return w.Write(&stream.Error{Server: s.sec.Name, Stage: "commit", Code: stream.CodeIO, Name: r.Name, Path: r.Path,
-				Message: err.Error(), Hint: "the source stays in place; the next barman cron retries it"})
+			if err := w.Write(&stream.Error{Server: s.sec.Name, Stage: "commit", Code: stream.CodeIO, Name: r.Name, Path: r.Path,
+				Message: errs[i].Error(), Hint: "the source stays in place; the next barman cron retries it"}); err != nil {
+				return err
+			}
+			continue
 		}
 		n.add(r)
-		return w.Write(r)
-	case *stream.Error:
-		n.errors++
-		return w.Write(r)
-	case *stream.Summary:
-		return w.Write(r) // an upstream stage's summary: its errors came as records
+		if err := w.Write(r); err != nil {
+			return err
+		}
 	}
-	return w.Write(rec)
+	return nil
 }
 
 // postArchive runs the post archive hooks for a committed file.
