@@ -1,7 +1,10 @@
 package archive
 
 import (
+	"archive/tar"
 	"bytes"
+	"crypto/md5"
+	"encoding/hex"
 	"context"
 	"errors"
 	"os"
@@ -261,5 +264,27 @@ func TestRebuild(t *testing.T) {
 	entries, _ := f.a.Layout.ReadXlogDB()
 	if len(entries) != 3 || entries[2].Name != "00000002.history" {
 		t.Errorf("entries %+v", entries)
+	}
+}
+
+// Barman's barman-wal-archive --md5 sends MD5SUMS: still accepted.
+func TestReceiveMD5Sums(t *testing.T) {
+	f := newFixture(t)
+	name := "000000010000000000000005"
+	data := segment(t, name, 42, 5)
+	sum := md5.Sum(data)
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	tw.WriteHeader(&tar.Header{Name: name, Mode: 0o600, Size: int64(len(data)), Typeflag: tar.TypeReg})
+	tw.Write(data)
+	sums := []byte(hex.EncodeToString(sum[:]) + "  " + name + "\n")
+	tw.WriteHeader(&tar.Header{Name: "MD5SUMS", Mode: 0o600, Size: int64(len(sums)), Typeflag: tar.TypeReg})
+	tw.Write(sums)
+	tw.Close()
+	if _, err := f.a.Receive(bytes.NewReader(buf.Bytes())); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(filepath.Join(f.incoming, name)); !bytes.Equal(got, data) {
+		t.Error("content differs")
 	}
 }
