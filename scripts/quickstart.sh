@@ -37,6 +37,11 @@ log_level = INFO
 [main]
 description = "Quick start PostgreSQL"
 conninfo = host=127.0.0.1 port=$port user=postgres dbname=postgres
+; barman runs on the PostgreSQL host here: copy the files locally.
+; With another host: backup_method = rsync and ssh_command = ssh postgres@pg
+backup_method = local-rsync
+compression = gzip
+immediate_checkpoint = true
 CONF
 cat "$work/barman.conf"
 
@@ -73,4 +78,21 @@ run "$BARMAN" -c "$work/barman.conf" check main
 say "The same for a monitoring system"
 run "$BARMAN" -c "$work/barman.conf" check --nagios main
 
-say "Done: cleaning up $work"
+say "Archive the WAL that arrived (what cron does every minute)"
+run "$BARMAN" -c "$work/barman.conf" cron
+
+say "Take a base backup and wait until its WAL is archived"
+psql -X -q -h 127.0.0.1 -p "$port" -U postgres -c "insert into t select generate_series(2, 1000)" >/dev/null
+run "$BARMAN" -c "$work/barman.conf" backup --wait main
+
+say "The catalogue"
+run "$BARMAN" -c "$work/barman.conf" list-backups main
+run "$BARMAN" -c "$work/barman.conf" show-backup main latest
+run "$BARMAN" -c "$work/barman.conf" verify-backup main latest
+
+say "A WAL file back from the archive"
+first=$("$BARMAN" -c "$work/barman.conf" get-wal --peek 1 main 000000010000000000000001)
+run "$BARMAN" -c "$work/barman.conf" get-wal -o "$work" main "$first"
+ls -l "$work/$first"
+
+say "Done: cleaning up $work (recovery arrives in the next release)"
