@@ -120,6 +120,7 @@ make_segments() {
 [[ -n $WAL_DIR ]] || make_segments
 OUT=$WORK/out
 [[ -z $OUT_DIR ]] || OUT=$(mktemp -d "$OUT_DIR/bench-compress-out.XXXXXX")
+mkdir -p "$OUT"
 mapfile -t FILES < <(find "$WAL_DIR" -maxdepth 1 -type f -regextype posix-extended -regex '.*/[0-9A-F]{24}' -size 16384k | sort | head -n "$SEGMENTS")
 ((${#FILES[@]} > 0)) || { echo "bench-compress: error: no 16 MiB segments in $WAL_DIR" >&2; exit 1; }
 TOTAL=$((${#FILES[@]} * 16777216))

@@ -37,8 +37,8 @@ func NewReader(r io.Reader, algo string, opts ...Option) (io.ReadCloser, error) 
 		}
 		return io.NopCloser(xr), nil
 	}
-	dec, ok := decoderPool(algo).Get().(decoder)
-	if ok {
+	dec := decoderPool(algo).get()
+	if dec != nil {
 		err = dec.Reset(r)
 	} else {
 		dec, err = newDecoder(algo, r)
@@ -55,14 +55,14 @@ type decoder interface {
 	Reset(r io.Reader) error
 }
 
-var decoderPools sync.Map // algo -> *sync.Pool
+var decoderPools sync.Map // algo -> *freeList[decoder]
 
-func decoderPool(algo string) *sync.Pool {
+func decoderPool(algo string) *freeList[decoder] {
 	if p, ok := decoderPools.Load(algo); ok {
-		return p.(*sync.Pool)
+		return p.(*freeList[decoder])
 	}
-	p, _ := decoderPools.LoadOrStore(algo, new(sync.Pool))
-	return p.(*sync.Pool)
+	p, _ := decoderPools.LoadOrStore(algo, new(freeList[decoder]))
+	return p.(*freeList[decoder])
 }
 
 func newDecoder(algo string, r io.Reader) (decoder, error) {
@@ -129,7 +129,7 @@ func (p *pooledReader) Close() error {
 	p.closed = true
 	if p.eof {
 		_ = p.dec.Reset(emptyReader{})
-		decoderPool(p.algo).Put(p.dec)
+		decoderPool(p.algo).put(p.dec)
 	}
 	return nil
 }

@@ -30,8 +30,8 @@ func NewWriter(w io.Writer, algo string, level Level, opts ...Option) (io.WriteC
 		return newXZWriter(w, resolve(XZ, level))
 	}
 	key := poolKey{algo, encoderLevel(algo, resolve(algo, level))}
-	enc, ok := encoderPool(key).Get().(encoder)
-	if !ok {
+	enc := encoderPool(key).get()
+	if enc == nil {
 		if enc, err = newEncoder(key); err != nil {
 			return nil, err
 		}
@@ -63,17 +63,17 @@ func encoderLevel(algo string, level int) int {
 	return level
 }
 
-// encoderPools holds a *sync.Pool per algorithm and level: encoders are
-// expensive to create (a zstd encoder allocates its window and tables),
-// cheap to reset.
+// encoderPools holds a *freeList per algorithm and level: encoders are
+// expensive to create (a zstd encoder allocates its window and tables, a
+// bzip2 -9 one 19 MiB), cheap to reset.
 var encoderPools sync.Map
 
-func encoderPool(k poolKey) *sync.Pool {
+func encoderPool(k poolKey) *freeList[encoder] {
 	if p, ok := encoderPools.Load(k); ok {
-		return p.(*sync.Pool)
+		return p.(*freeList[encoder])
 	}
-	p, _ := encoderPools.LoadOrStore(k, new(sync.Pool))
-	return p.(*sync.Pool)
+	p, _ := encoderPools.LoadOrStore(k, new(freeList[encoder]))
+	return p.(*freeList[encoder])
 }
 
 func newEncoder(k poolKey) (encoder, error) {
@@ -163,7 +163,7 @@ func (p *pooledWriter) Close() error {
 	err := p.enc.Close()
 	if err == nil {
 		p.enc.Reset(io.Discard) // drop the reference to the destination
-		encoderPool(p.key).Put(p.enc)
+		encoderPool(p.key).put(p.enc)
 	}
 	return err
 }
