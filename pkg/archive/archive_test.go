@@ -3,9 +3,9 @@ package archive
 import (
 	"archive/tar"
 	"bytes"
+	"context"
 	"crypto/md5"
 	"encoding/hex"
-	"context"
 	"errors"
 	"os"
 	"path/filepath"
