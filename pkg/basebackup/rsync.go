@@ -66,11 +66,12 @@ func CopyBackup(ctx context.Context, opt CopyOptions, sink *Sink) (*Result, erro
 // writeLabels writes backup_label and, with tablespaces, tablespace_map
 // into data/: without them the copy does not start as a backup.
 func writeLabels(sink *Sink, label, spcmap string, at time.Time) error {
-	files := map[string]string{"backup_label": label}
+	files := [][2]string{{"backup_label", label}}
 	if spcmap != "" {
-		files["tablespace_map"] = spcmap
+		files = append(files, [2]string{"tablespace_map", spcmap})
 	}
-	for name, text := range files {
+	for _, f := range files {
+		name, text := f[0], f[1]
 		e := Entry{Path: name, Mode: fs.FileMode(0o600), Size: int64(len(text)), MTime: at}
 		if err := sink.File(e, strings.NewReader(text)); err != nil {
 			return err

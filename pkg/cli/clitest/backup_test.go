@@ -40,7 +40,9 @@ func manifestOrder(t *testing.T, dir string) []string {
 // archived; a second backup with reuse_backup = link shares the unchanged
 // files; Debian's Barman 3.4 reads both as DONE.
 func TestBackupRsyncOverSSH(t *testing.T) {
-	s := newWALSite(t, "compression = gzip\nreuse_backup = link\nparallel_jobs = 2\nimmediate_checkpoint = true")
+	hookLog := filepath.Join(pgtest.TempDir(t), "hooks.log")
+	hook := "env | grep ^BARMAN_ | sort >> " + hookLog + "; echo -- >> " + hookLog
+	s := newWALSite(t, "compression = gzip\nreuse_backup = link\nparallel_jobs = 2\nimmediate_checkpoint = true\npre_backup_script = "+hook+"\npost_backup_script = "+hook)
 	incoming := filepath.Join(s.home, "main", "incoming")
 	pg := pgtest.StartPostgres(t, pgtest.Options{ArchiveCommand: "cp %p " + incoming + "/%f"})
 	tbs := pgtest.TempDir(t)
@@ -76,8 +78,11 @@ func TestBackupRsyncOverSSH(t *testing.T) {
 		t.Fatalf("backup.info:\n%s", b.Marshal())
 	}
 	dir := l.BackupPath(b.ID)
+	checkBackupHooks(t, hookLog, b.ID, dir)
 	order := manifestOrder(t, dir)
-	if n := len(order); n < 3 || order[n-3] != "data/global/pg_control" || order[n-2] != "data/backup_label" {
+	// pg_control is the last file copied from the server; only the files
+	// pg_backup_stop returned come after it.
+	if n := len(order); n < 3 || order[n-3] != "data/global/pg_control" || order[n-2] != "data/backup_label" || order[n-1] != "data/tablespace_map" {
 		t.Errorf("pg_control not copied last: ...%v", order[max(0, len(order)-4):])
 	}
 	for _, p := range []string{"data/backup_label", "data/tablespace_map", "data/PG_VERSION"} {
@@ -187,4 +192,30 @@ func TestBackupPostgresMethod(t *testing.T) {
 		t.Errorf("verify-backup: exit %d: %s", code, out)
 	}
 	barman34ListsDone(t, s, pg, backups)
+}
+
+// checkBackupHooks checks the environment of the backup hooks (the guide's
+// variables and the modern ones) for the first backup.
+func checkBackupHooks(t *testing.T, logFile, id, dir string) {
+	t.Helper()
+	data, err := os.ReadFile(logFile)
+	if err != nil {
+		t.Fatalf("backup hooks did not run: %v", err)
+	}
+	blocks := strings.Split(string(data), "--\n")
+	if len(blocks) < 2 {
+		t.Fatalf("hook log:\n%s", data)
+	}
+	pre, post := blocks[0], blocks[1]
+	for _, want := range []string{"BARMAN_PHASE=pre", "BARMAN_STATUS=EMPTY", "BARMAN_HOOK=backup_script", "BARMAN_BACKUP_ID=" + id,
+		"BARMAN_BACKUP_DIR=" + dir, "BARMAN_SERVER=main", "BARMAN_PREVIOUS_ID=\n", "BARMAN_CONFIGURATION=", "BARMAN_ERROR=\n", "BARMAN_BACKUP_INFO_PATH=" + dir + "/backup.info"} {
+		if !strings.Contains(pre, want) {
+			t.Errorf("pre_backup_script environment lacks %q:\n%s", want, pre)
+		}
+	}
+	for _, want := range []string{"BARMAN_PHASE=post", "BARMAN_STATUS=WAITING_FOR_WALS", "BARMAN_BACKUP_ID=" + id, "BARMAN_ERROR=\n"} {
+		if !strings.Contains(post, want) {
+			t.Errorf("post_backup_script environment lacks %q:\n%s", want, post)
+		}
+	}
 }
