@@ -219,3 +219,30 @@ func checkBackupHooks(t *testing.T, logFile, id, dir string) {
 		}
 	}
 }
+
+// The barman-basebackup stage alone: backup_file records and a summary.
+func TestBasebackupStage(t *testing.T) {
+	s := newWALSite(t, "backup_method = local-rsync\nimmediate_checkpoint = true")
+	pg := pgtest.StartPostgres(t, pgtest.Options{ArchiveCommand: "true"})
+	s = rewriteConninfo(t, s, pg)
+	dir := filepath.Join(pgtest.TempDir(t), "copy")
+	out, errOut, code := run(t, "barman-basebackup", "-c", s.conf, "main", dir)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	last := lines[len(lines)-1]
+	if !strings.Contains(last, `"type":"backup_summary"`) || !strings.Contains(last, `"status":"WAITING_FOR_WALS"`) {
+		t.Errorf("last record %s", last)
+	}
+	if !strings.Contains(out, `"path":"data/global/pg_control"`) {
+		t.Errorf("no pg_control record")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "data", "backup_label")); err != nil {
+		t.Error(err)
+	}
+	_, errOut, code = run(t, "barman-basebackup", "-c", s.conf, "main", dir)
+	if code == 0 || !strings.Contains(errOut, "is not empty") {
+		t.Errorf("second run into the same directory: exit %d %s", code, errOut)
+	}
+}
