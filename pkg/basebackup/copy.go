@@ -76,6 +76,11 @@ func Copy(ctx context.Context, r *Remote, items []Item, jobs int, prev *Previous
 			}
 		}
 	}
+	var total int64
+	for _, j := range todo {
+		total += j.entry.Size
+	}
+	sink.SetTotal(total)
 	if err := fetchAll(ctx, r, buckets(todo, jobs), sink, stats); err != nil {
 		return nil, err
 	}

@@ -22,7 +22,11 @@ func StreamCopy(ctx context.Context, opt CopyOptions, sink *Sink) (*Result, erro
 		return nil, err
 	}
 	begin := time.Now()
-	sr, err := StreamBackup(ctx, opt.Conninfo, StreamOptions{Label: opt.Label, Fast: opt.Fast, Manifest: true}, sink)
+	so := StreamOptions{Label: opt.Label, Fast: opt.Fast, Manifest: true}
+	if opt.Progress {
+		so.Progress = func(_, total int64) { sink.SetTotal(total) }
+	}
+	sr, err := StreamBackup(ctx, opt.Conninfo, so, sink)
 	if err != nil {
 		return nil, err
 	}

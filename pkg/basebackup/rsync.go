@@ -19,6 +19,9 @@ type CopyOptions struct {
 	Previous *Previous // reuse_backup = link
 	// OnStart is called once pg_backup_start returned (status STARTED).
 	OnStart func(Meta, Point) error
+	// Progress asks for the total size up front (BASE_BACKUP's PROGRESS),
+	// so that Sink.Progress can tell how far the copy is.
+	Progress bool
 }
 
 // CopyBackup takes a backup: pg_backup_start, the copy of PGDATA and the

@@ -40,6 +40,21 @@ type Sink struct {
 	mu    sync.Mutex
 	files int64
 	bytes int64
+	total int64 // bytes to copy, once known
+}
+
+// SetTotal records how many bytes the copy will write (for progress).
+func (s *Sink) SetTotal(n int64) {
+	s.mu.Lock()
+	s.total = n
+	s.mu.Unlock()
+}
+
+// Progress returns the bytes written and the bytes expected (0: unknown).
+func (s *Sink) Progress() (done, total int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.bytes, s.total
 }
 
 // Target returns the local path of an entry: data/<path> for PGDATA,

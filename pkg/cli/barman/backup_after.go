@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gobarman/barman/pkg/archive"
+	"github.com/gobarman/barman/pkg/backups"
 	"github.com/gobarman/barman/pkg/basebackup"
 	"github.com/gobarman/barman/pkg/catalog"
 	"github.com/gobarman/barman/pkg/config"
@@ -104,7 +105,8 @@ func checkWaitingBackups(env *Env, s *config.Section) error {
 
 // streamTransfer takes the backup over the replication protocol.
 func (r *run) streamTransfer(ctx context.Context, label string, sink *basebackup.Sink) (*basebackup.Result, error) {
-	opt := basebackup.CopyOptions{Conninfo: r.streamingConninfo(), Label: label, Fast: r.cmd.fast(r.srv), OnStart: r.started}
+	opt := basebackup.CopyOptions{Conninfo: r.streamingConninfo(), Label: label, Fast: r.cmd.fast(r.srv), OnStart: r.started,
+		Progress: isTerminal(r.env.Stderr)}
 	r.env.Out.Info("Starting backup copy via the replication protocol (BASE_BACKUP) for %s", r.info.ID)
 	return basebackup.StreamCopy(ctx, opt, sink)
 }
@@ -116,3 +118,6 @@ func (r *run) streamingConninfo() string {
 	}
 	return r.srv.Get("conninfo")
 }
+
+// prettyBytes is backups.PrettySize for an int64.
+func prettyBytes(n int64) string { return backups.PrettySize(float64(n)) }

@@ -226,7 +226,9 @@ func (r *run) copy() error {
 	}
 	defer mf.Close()
 	sink := &basebackup.Sink{Dir: dir, Server: r.srv.Name, BackupID: r.info.ID, Records: stream.NewWriter(mf)}
+	stop := showProgress(r.env.Stderr, sink.Progress)
 	res, err := r.transfer(r.env.Ctx, sink)
+	stop()
 	if err != nil {
 		return err
 	}
