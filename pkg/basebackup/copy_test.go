@@ -66,6 +66,8 @@ func TestCopyBackupOverSSH(t *testing.T) {
 	pg.SQL(t, "CREATE TABLESPACE tbs1 LOCATION '"+tbs+"'")
 	pg.SQL(t, "CREATE TABLE in_tbs TABLESPACE tbs1 AS SELECT generate_series(1, 5000) AS x")
 	pg.Pgbench(t, "-i", "-s", "2", "-q")
+	pg.SQL(t, "VACUUM FREEZE in_tbs")
+	pg.SQL(t, "CHECKPOINT")
 	sshd := pgtest.StartSSHD(t)
 	ssh, err := sshcmd.Parse(sshd.ToPostgres(pg))
 	if err != nil {
@@ -106,6 +108,32 @@ func TestCopyBackupOverSSH(t *testing.T) {
 	}
 	if n := countPrefix(files, filepath.Join(itoa(oid), res.Meta.VersionDir())); n == 0 {
 		t.Errorf("no tablespace file copied")
+	}
+	// Files that did not change during the backup (the frozen table in the
+	// tablespace, PG_VERSION) match the source byte for byte.
+	same := 0
+	for p, f := range files {
+		var src string
+		switch {
+		case p == "data/PG_VERSION":
+			src = filepath.Join(pg.DataDir, "PG_VERSION")
+		case strings.HasPrefix(p, itoa(oid)+"/") && f.Kind == stream.FileRegular:
+			src = filepath.Join(tbs, strings.TrimPrefix(p, itoa(oid)+"/"))
+		default:
+			continue
+		}
+		data, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(data)
+		if "sha256:"+hex.EncodeToString(sum[:]) != f.Checksum {
+			t.Errorf("%s differs from its source %s", p, src)
+		}
+		same++
+	}
+	if same < 2 {
+		t.Errorf("compared only %d files with their source", same)
 	}
 	bench.Wait()
 	pg.SQL(t, "SELECT pg_switch_wal()")
