@@ -40,11 +40,14 @@ fuzz:
 # Benchmarks against reference tools in the same run, reported as ratios
 # (not part of `make test`): the compression stage against the gzip, zstd,
 # bzip2 and lz4 CLIs, and WAL archiving end to end against Debian's
-# Barman 3.4 and pgBackRest. N=16 for a quick run.
+# Barman 3.4 and pgBackRest, and base backups against cp -a, pg_basebackup,
+# Barman 3.4 and pgBackRest on pgbench -s SCALE. N=16 SCALE=10 for a quick run.
 N ?= 64
+SCALE ?= 100
 bench: deps build
 	scripts/bench-compress.sh --segments $(N)
 	scripts/bench-archive.sh -n $(N)
+	scripts/bench-backup.sh -s $(SCALE)
 
 # Until recovery lands, the demo is the quick start: a throwaway
 # PostgreSQL 15 and `barman check` against it.

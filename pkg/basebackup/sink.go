@@ -14,8 +14,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gobarman/barman/pkg/fsutil"
 	"github.com/gobarman/barman/pkg/stream"
+	"golang.org/x/sync/errgroup"
 )
 
 // Entry describes one file, directory or symlink of the source.
@@ -105,7 +105,9 @@ func (s *Sink) Symlink(e Entry) error {
 	return s.record(e, stream.FileSymlink, "")
 }
 
-// File writes a regular file from r, durably, and records its checksum.
+// File writes a regular file from r and records its checksum. It does not
+// fsync: SyncTree makes the whole backup durable at the end (as
+// pg_basebackup does), so that receiving never waits for the disk.
 // A short read (the file shrank while copied) is an error.
 func (s *Sink) File(e Entry, r io.Reader) error {
 	if err := checkPath(e.Path); err != nil {
@@ -123,9 +125,6 @@ func (s *Sink) File(e Entry, r io.Reader) error {
 	n, err := io.Copy(io.MultiWriter(f, h), r)
 	if err == nil && n != e.Size {
 		err = fmt.Errorf("%s: copied %d bytes, expected %d", e.Path, n, e.Size)
-	}
-	if err == nil {
-		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
@@ -176,18 +175,49 @@ func (s *Sink) record(e Entry, kind, checksum string) error {
 		Size: e.Size, MTime: e.MTime, Mode: stream.ModeOf(e.Mode), Checksum: checksum, Link: e.Link})
 }
 
-// SyncTree fsyncs every directory under dir, so the tree's entries are durable.
+// SyncTree fsyncs every file and directory under dir, with a few workers,
+// so that the whole tree is durable before the backup is recorded as copied.
 func SyncTree(dir string) error {
-	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+	paths := make(chan string, 64)
+	g := new(errgroup.Group)
+	for range 4 {
+		g.Go(func() error {
+			var first error
+			for p := range paths {
+				if err := syncPath(p); err != nil && first == nil {
+					first = err
+				}
+			}
+			return first
+		})
+	}
+	walkErr := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
 				return nil
 			}
 			return err
 		}
-		if d.IsDir() {
-			return fsutil.SyncDir(p)
+		if d.IsDir() || d.Type().IsRegular() {
+			paths <- p
 		}
 		return nil
 	})
+	close(paths)
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	return walkErr
+}
+
+func syncPath(p string) error {
+	f, err := os.Open(p)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("fsync %s: %w", p, err)
+	}
+	return nil
 }

@@ -97,6 +97,9 @@ func (c *cli) run(ctx context.Context, stdout, stderr io.Writer) error {
 		w.Write(&stream.BackupSummary{Server: s.Name, Status: "FAILED", Error: err.Error()})
 		return err
 	}
+	if err := bb.SyncTree(c.Directory); err != nil {
+		return err
+	}
 	return w.Write(summary(s.Name, res, sink))
 }
 
