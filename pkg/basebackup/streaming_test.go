@@ -3,11 +3,8 @@ package basebackup
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,35 +14,6 @@ import (
 	"github.com/gobarman/barman/pkg/pgtest"
 	"github.com/gobarman/barman/pkg/stream"
 )
-
-// streamRecords reads the backup_file records and checks each regular
-// file's size and checksum against the file on disk.
-func streamRecords(t *testing.T, dir string, records []byte) map[string]*stream.BackupFile {
-	t.Helper()
-	r := stream.NewReader(bytes.NewReader(records), "records")
-	files := map[string]*stream.BackupFile{}
-	for {
-		rec, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			return files
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		f, ok := rec.(*stream.BackupFile)
-		if !ok {
-			continue
-		}
-		files[f.Path] = f
-		if f.Kind == stream.FileRegular {
-			data, err := os.ReadFile(filepath.Join(dir, f.Path))
-			sum := sha256.Sum256(data)
-			if err != nil || "sha256:"+hex.EncodeToString(sum[:]) != f.Checksum || int64(len(data)) != f.Size {
-				t.Errorf("%s: differs from its record (%v)", f.Path, err)
-			}
-		}
-	}
-}
 
 // TestStreamBackup backs up a real server with a tablespace over the
 // replication protocol and checks the copy with pg_verifybackup.
@@ -68,7 +36,7 @@ func TestStreamBackup(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkStreamResult(t, sink.Dir, oid, tbs, res)
-	files := streamRecords(t, sink.Dir, records.Bytes())
+	files := checkManifest(t, sink.Dir, records.Bytes())
 	for _, p := range []string{"data/PG_VERSION", "data/global/pg_control", "data/backup_label",
 		"data/tablespace_map", "data/backup_manifest"} {
 		if files[p] == nil || files[p].Kind != stream.FileRegular {

@@ -2,11 +2,7 @@ package barman
 
 import (
 	"context"
-	"errors"
 	"io"
-	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/alecthomas/kong"
 
@@ -58,19 +54,16 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if kctx == nil {
 		return code
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	env, err := newEnv(ctx, &cli.Globals, stdin, stdout, stderr)
-	if err != nil {
-		return clikit.Report(stderr, name, err)
-	}
-	err = kctx.Run(env)
-	env.Out.Close()
-	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
-		return clikit.ExitInterrupt
-	}
-	if err == nil && env.Out.Failed() {
-		return clikit.ExitFailure
-	}
-	return clikit.Report(stderr, name, err)
+	return clikit.Run(name, stderr, func(ctx context.Context) error {
+		env, err := newEnv(ctx, &cli.Globals, stdin, stdout, stderr)
+		if err != nil {
+			return err
+		}
+		err = kctx.Run(env)
+		env.Out.Close()
+		if err == nil && env.Out.Failed() {
+			return &clikit.ExitError{Code: clikit.ExitFailure}
+		}
+		return err
+	})
 }

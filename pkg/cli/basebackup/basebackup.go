@@ -8,12 +8,9 @@ package basebackup
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/alecthomas/kong"
 
@@ -44,13 +41,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if kctx == nil {
 		return code
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	err := c.run(ctx, stdout, stderr)
-	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
-		return clikit.ExitInterrupt
-	}
-	return clikit.Report(stderr, name, err)
+	return clikit.Run(name, stderr, func(ctx context.Context) error { return c.run(ctx, stdout, stderr) })
 }
 
 func (c *cli) run(ctx context.Context, stdout, stderr io.Writer) error {

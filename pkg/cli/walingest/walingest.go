@@ -8,11 +8,7 @@ package walingest
 
 import (
 	"context"
-	"errors"
 	"io"
-	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/alecthomas/kong"
 
@@ -47,11 +43,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if kctx == nil {
 		return code
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	err := kctx.Run(&runEnv{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr, config: c.Config})
-	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
-		return clikit.ExitInterrupt
-	}
-	return clikit.Report(stderr, name, err)
+	return clikit.Run(name, stderr, func(ctx context.Context) error {
+		return kctx.Run(&runEnv{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr, config: c.Config})
+	})
 }
