@@ -1,0 +1,311 @@
+package restore
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/gobarman/barman/pkg/basebackup"
+	"github.com/gobarman/barman/pkg/stream"
+)
+
+// Local restores the backup in backupDir to local directories.
+func Local(ctx context.Context, backupDir string, recs []*stream.BackupFile, m Mapping, o Options) (Stats, error) {
+	l := &local{backupDir: backupDir, m: m, o: o, cnt: &counter{report: o.Progress}, keep: map[string]bool{}}
+	l.cnt.total.Store(totalBytes(recs))
+	if o.Jobs < 1 {
+		l.o.Jobs = 1
+	}
+	if err := l.roots(); err != nil {
+		return l.st, err
+	}
+	var files []*stream.BackupFile
+	var dirs []*stream.BackupFile
+	for _, r := range recs {
+		t, _, err := m.Target(r.Path)
+		if err != nil {
+			return l.st, err
+		}
+		l.keep[t] = true
+		switch r.Kind {
+		case stream.FileDir:
+			dirs = append(dirs, r)
+		case stream.FileRegular:
+			files = append(files, r)
+		}
+	}
+	// Directories first (parents before children), then links and files.
+	sort.SliceStable(dirs, func(i, j int) bool { return len(dirs[i].Path) < len(dirs[j].Path) })
+	for _, r := range dirs {
+		if err := l.mkdir(r); err != nil {
+			return l.st, err
+		}
+	}
+	for _, r := range recs {
+		if r.Kind == stream.FileSymlink {
+			if err := l.symlink(r); err != nil {
+				return l.st, err
+			}
+		}
+	}
+	if err := l.files(ctx, files); err != nil {
+		return l.st, err
+	}
+	if o.Delta {
+		if err := l.prune(); err != nil {
+			return l.st, err
+		}
+	}
+	for _, r := range dirs {
+		t, _, _ := m.Target(r.Path)
+		if err := os.Chmod(t, r.Mode.FileMode().Perm()|0o700); err != nil {
+			return l.st, err
+		}
+	}
+	for _, root := range l.rootDirs() {
+		if err := basebackup.SyncTree(root); err != nil {
+			return l.st, fmt.Errorf("make the restored files durable: %w", err)
+		}
+	}
+	return l.st, nil
+}
+
+type local struct {
+	backupDir string
+	m         Mapping
+	o         Options
+	cnt       *counter
+	keep      map[string]bool // destination paths the backup has
+	mu        sync.Mutex      // guards st and o.Done
+	st        Stats
+}
+
+func (l *local) rootDirs() []string {
+	roots := []string{l.m.Dest}
+	for _, loc := range l.m.Tablespaces {
+		roots = append(roots, loc)
+	}
+	return roots
+}
+
+// roots creates the destination and the tablespace locations, 0700 like
+// PostgreSQL wants them.
+func (l *local) roots() error {
+	for _, r := range l.rootDirs() {
+		if err := os.MkdirAll(r, 0o700); err != nil {
+			return fmt.Errorf("create the destination directory: %w", err)
+		}
+		l.keep[r] = true
+	}
+	return nil
+}
+
+func (l *local) done(r *stream.BackupFile, f func(*Stats)) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	f(&l.st)
+	if l.o.Done != nil {
+		return l.o.Done(r)
+	}
+	return nil
+}
+
+func (l *local) mkdir(r *stream.BackupFile) error {
+	t, _, _ := l.m.Target(r.Path)
+	if fi, err := os.Lstat(t); err == nil && !fi.IsDir() {
+		if !l.o.Delta {
+			return fmt.Errorf("restore %s: %s exists and is not a directory", r.Path, t)
+		}
+		if err := os.RemoveAll(t); err != nil {
+			return err
+		}
+	}
+	if err := os.MkdirAll(t, 0o700); err != nil {
+		return fmt.Errorf("restore %s: %w", r.Path, err)
+	}
+	return l.done(r, func(s *Stats) { s.Dirs++ })
+}
+
+func (l *local) symlink(r *stream.BackupFile) error {
+	t, _, _ := l.m.Target(r.Path)
+	target := r.Link
+	if loc, ok := l.m.tablespaceLink(r); ok {
+		target = loc
+	}
+	if old, err := os.Readlink(t); err == nil && old == target {
+		return l.done(r, func(s *Stats) { s.Links++ })
+	}
+	if err := os.RemoveAll(t); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(t), 0o700); err != nil {
+		return err
+	}
+	if err := os.Symlink(target, t); err != nil {
+		return fmt.Errorf("restore %s: %w", r.Path, err)
+	}
+	return l.done(r, func(s *Stats) { s.Links++ })
+}
+
+func (l *local) files(ctx context.Context, files []*stream.BackupFile) error {
+	g, ctx := errgroup.WithContext(ctx)
+	ch := make(chan *stream.BackupFile)
+	for range l.o.Jobs {
+		g.Go(func() error {
+			buf := make([]byte, 1<<20)
+			for r := range ch {
+				if err := l.file(r, buf); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	g.Go(func() error {
+		defer close(ch)
+		for _, r := range files {
+			select {
+			case ch <- r:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		return nil
+	})
+	return g.Wait()
+}
+
+func (l *local) file(r *stream.BackupFile, buf []byte) error {
+	t, _, _ := l.m.Target(r.Path)
+	src := filepath.Join(l.backupDir, filepath.FromSlash(r.Path))
+	if content, ok := l.o.Replace[r.Path]; ok {
+		if err := writeFile(t, r, bytes.NewReader(content), io.Discard, buf); err != nil {
+			return err
+		}
+		l.cnt.add(r.Size)
+		return l.done(r, func(s *Stats) { s.Files++; s.Bytes += int64(len(content)) })
+	}
+	if l.o.Delta && sameContent(t, r, buf) {
+		l.cnt.add(r.Size)
+		return l.done(r, func(s *Stats) { s.Files++; s.Reused++ })
+	}
+	in, err := os.Open(src)
+	if err != nil {
+		return fmt.Errorf("read the backup: %w", err)
+	}
+	defer in.Close()
+	c := newChecker(r.Checksum)
+	if err := writeFile(t, r, &progressReader{r: in, cnt: l.cnt}, c, buf); err != nil {
+		return err
+	}
+	if err := c.check(src); err != nil {
+		return err
+	}
+	return l.done(r, func(s *Stats) {
+		s.Files++
+		s.Bytes += r.Size
+		if !c.verified() {
+			s.Unverified++
+		}
+	})
+}
+
+// writeFile writes r to path with the record's mode and mtime, and checks
+// its size.
+func writeFile(path string, rec *stream.BackupFile, r io.Reader, also io.Writer, buf []byte) error {
+	out, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, rec.Mode.FileMode().Perm()|0o600)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err = os.MkdirAll(filepath.Dir(path), 0o700); err == nil {
+			out, err = os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, rec.Mode.FileMode().Perm()|0o600)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("restore %s: %w", rec.Path, err)
+	}
+	n, err := io.CopyBuffer(io.MultiWriter(out, also), r, buf)
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("restore %s to %s: %w", rec.Path, path, err)
+	}
+	if _, checked := also.(*checker); checked && n != rec.Size {
+		return fmt.Errorf("backup file %s has %d bytes, the manifest says %d: the backup is damaged", rec.Path, n, rec.Size)
+	}
+	if !rec.MTime.IsZero() {
+		os.Chtimes(path, rec.MTime, rec.MTime)
+	}
+	return os.Chmod(path, rec.Mode.FileMode().Perm())
+}
+
+// sameContent reports whether the destination file already has the
+// record's content (delta restore).
+func sameContent(path string, rec *stream.BackupFile, buf []byte) bool {
+	fi, err := os.Lstat(path)
+	if err != nil || !fi.Mode().IsRegular() || fi.Size() != rec.Size || rec.Checksum == "" {
+		return false
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	c := newChecker(rec.Checksum)
+	if !c.verified() {
+		return false
+	}
+	if _, err := io.CopyBuffer(c, f, buf); err != nil {
+		return false
+	}
+	if c.check(path) != nil {
+		return false
+	}
+	os.Chmod(path, rec.Mode.FileMode().Perm())
+	return true
+}
+
+// prune removes what the destination has and the backup does not.
+func (l *local) prune() error {
+	for _, root := range l.rootDirs() {
+		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if l.keep[p] {
+				return nil
+			}
+			if err := os.RemoveAll(p); err != nil {
+				return err
+			}
+			l.st.Removed++
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("delta restore: remove what the backup does not have: %w", err)
+		}
+	}
+	return nil
+}
+
+type progressReader struct {
+	r   io.Reader
+	cnt *counter
+}
+
+func (p *progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	p.cnt.add(int64(n))
+	return n, err
+}

@@ -1,0 +1,109 @@
+package restore
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strconv"
+
+	"github.com/gobarman/barman/pkg/stream"
+)
+
+// ManifestName is the manifest barman-basebackup keeps in base/<ID>/.
+const ManifestName = "manifest.jsonl"
+
+// ReadRecords reads backup_file records from r (other record types are
+// skipped; a bad line is an error naming it).
+func ReadRecords(r io.Reader, name string) ([]*stream.BackupFile, error) {
+	sr := stream.NewReader(r, name)
+	var out []*stream.BackupFile
+	for {
+		rec, err := sr.Read()
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if f, ok := rec.(*stream.BackupFile); ok {
+			out = append(out, f)
+		}
+	}
+}
+
+// Records returns the files of the backup in backupDir (base/<ID>): its
+// manifest when there is one (verified: true), else a walk of data/ and
+// of the tablespace directories (verified: false, no checksums: a backup
+// taken by Barman).
+func Records(backupDir string, tablespaces map[uint32]string) (recs []*stream.BackupFile, verified bool, err error) {
+	f, err := os.Open(filepath.Join(backupDir, ManifestName))
+	if err == nil {
+		defer f.Close()
+		recs, err = ReadRecords(f, f.Name())
+		return recs, true, err
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return nil, false, err
+	}
+	roots := []string{"data"}
+	var oids []uint32
+	for oid := range tablespaces {
+		oids = append(oids, oid)
+	}
+	sort.Slice(oids, func(i, j int) bool { return oids[i] < oids[j] })
+	for _, oid := range oids {
+		roots = append(roots, strconv.FormatUint(uint64(oid), 10))
+	}
+	for _, root := range roots {
+		r, err := walk(backupDir, root)
+		if err != nil {
+			return nil, false, err
+		}
+		recs = append(recs, r...)
+	}
+	return recs, false, nil
+}
+
+// walk lists backupDir/root as records, the root itself first.
+func walk(backupDir, root string) ([]*stream.BackupFile, error) {
+	var out []*stream.BackupFile
+	err := filepath.WalkDir(filepath.Join(backupDir, root), func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(backupDir, p)
+		if err != nil {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		rec := &stream.BackupFile{Path: path.Clean(filepath.ToSlash(rel)), Size: info.Size(),
+			MTime: info.ModTime(), Mode: stream.ModeOf(info.Mode())}
+		switch {
+		case d.IsDir():
+			rec.Kind, rec.Size = stream.FileDir, 0
+		case d.Type()&fs.ModeSymlink != 0:
+			rec.Kind = stream.FileSymlink
+			if rec.Link, err = os.Readlink(p); err != nil {
+				return err
+			}
+		case d.Type().IsRegular():
+			rec.Kind = stream.FileRegular
+		default:
+			return nil
+		}
+		out = append(out, rec)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list the files of the backup: %w", err)
+	}
+	return out, nil
+}
