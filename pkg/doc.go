@@ -13,6 +13,10 @@
 //   - archive:   a server's WAL archive: ingest, commit to xlog.db exactly once, put-wal, get-wal.
 //   - basebackup: base backups: tar streams over ssh_command, or BASE_BACKUP over replication.
 //   - backups:   catalogue views: ID shortcuts, WAL info, list/show/list-files, delete.
+//   - restore:   writes a backup's files to a local or SSH destination, checking manifest checksums.
+//   - recovery:  recovery targets, timelines, and the WAL a recovery needs, prepared up to the target.
+//   - walscan:   reads PostgreSQL 15 WAL records: commits, aborts, restore points (for recovery targets).
+//   - recoveryconf: recovery settings and the disarming of dangerous ones (postgresql.auto.conf, signals).
 //   - hooks:     Barman's hook scripts with the BARMAN_* environment.
 //   - stream:    the versioned JSON-lines record contract between stage binaries.
 //   - postgres:  what barman reads from a live PostgreSQL server.

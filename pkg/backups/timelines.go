@@ -2,6 +2,8 @@ package backups
 
 import (
 	"bufio"
+	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -57,23 +59,34 @@ func readHistory(path string, tli uint32) ([]ChildTimeline, bool) {
 		return nil, false
 	}
 	defer r.Close()
+	out, err := ParseHistory(r, tli)
+	return out, err == nil && len(out) > 0
+}
+
+// ParseHistory parses the content of timeline tli's history file: one
+// "parent<TAB>switchpoint<TAB>reason" line per ancestor, oldest first.
+func ParseHistory(r io.Reader, tli uint32) ([]ChildTimeline, error) {
 	var out []ChildTimeline
 	sc := bufio.NewScanner(r)
-	for sc.Scan() {
+	for n := 1; sc.Scan(); n++ {
 		line := strings.TrimSpace(sc.Text())
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		f := strings.Split(line, "\t")
-		if len(f) != 3 {
-			return nil, false
+		f := strings.SplitN(line, "\t", 3)
+		if len(f) < 2 {
+			return nil, fmt.Errorf("history file of timeline %d, line %d: want \"parent<TAB>switchpoint<TAB>reason\", got %q", tli, n, line)
 		}
-		parent, err1 := strconv.ParseUint(f[0], 10, 32)
-		lsn, err2 := walname.ParseLSN(f[1])
+		parent, err1 := strconv.ParseUint(strings.TrimSpace(f[0]), 10, 32)
+		lsn, err2 := walname.ParseLSN(strings.TrimSpace(f[1]))
 		if err1 != nil || err2 != nil {
-			return nil, false
+			return nil, fmt.Errorf("history file of timeline %d, line %d: bad timeline or switchpoint in %q", tli, n, line)
 		}
-		out = append(out, ChildTimeline{TLI: tli, Parent: uint32(parent), Switchpoint: lsn, Reason: f[2]})
+		reason := ""
+		if len(f) == 3 {
+			reason = f[2]
+		}
+		out = append(out, ChildTimeline{TLI: tli, Parent: uint32(parent), Switchpoint: lsn, Reason: reason})
 	}
-	return out, sc.Err() == nil && len(out) > 0
+	return out, sc.Err()
 }

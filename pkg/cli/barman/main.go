@@ -38,6 +38,7 @@ type CLI struct {
 	Backup        BackupCmd        `cmd:"" help:"Take a base backup of servers."`
 	CheckBackup   CheckBackupCmd   `cmd:"" name:"check-backup" help:"Check that every WAL file a backup needs is archived."`
 	VerifyBackup  VerifyBackupCmd  `cmd:"" name:"verify-backup" aliases:"verify" help:"Re-check a backup's files against its manifest."`
+	Recover       RecoverCmd       `cmd:"" aliases:"restore" help:"Recover a backup into a directory, locally or on another host, to a point in time."`
 	Cron          CronCmd          `cmd:"" help:"Maintenance: archive the WAL of every server (run it every minute from cron)."`
 	ArchiveWAL    ArchiveWALCmd    `cmd:"" name:"archive-wal" help:"Move the WAL files of incoming/ and streaming/ into the archive."`
 	PutWAL        PutWALCmd        `cmd:"" name:"put-wal" help:"Receive a WAL file (tar stream with checksum) on standard input."`

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Quick start: a throwaway PostgreSQL 15 in a temporary directory, a
-# barman.conf for it, WAL archiving into barman's incoming directory, and
-# `barman show-server` / `barman check` against it. Everything is removed
-# at the end. Run as root (PostgreSQL itself runs as a non-root user).
+# The demo (`make demo`): a throwaway PostgreSQL 15 in a temporary
+# directory, a barman.conf for it, WAL archiving into barman's incoming
+# directory, `barman check`, a base backup, pgbench, a point in time T,
+# more changes, a recovery to T into a new directory, and the recovered
+# server started to show that its data is exactly the data at T.
+# Everything is removed at the end. Run as root (PostgreSQL itself runs as
+# a non-root user).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
@@ -13,14 +16,18 @@ say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
 
 id "$PGUSER_OS" >/dev/null 2>&1 || useradd --system --create-home --shell /bin/bash "$PGUSER_OS"
-work=$(mktemp -d /tmp/barman-quickstart.XXXXXX)
+work=$(mktemp -d /tmp/barman-demo.XXXXXX)
 chmod 755 "$work"
 cleanup() {
 	runuser -u "$PGUSER_OS" -- "$PGBIN/pg_ctl" -D "$work/pgdata" -m immediate stop >/dev/null 2>&1 || true
+	runuser -u "$PGUSER_OS" -- "$PGBIN/pg_ctl" -D "$work/recovered" -m immediate stop >/dev/null 2>&1 || true
 	rm -rf "$work"
 }
 trap cleanup EXIT
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo 54329)
+freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo "$1"; }
+port=$(freeport 54329)
+port2=$(freeport 54330)
+sql() { psql -X -q -At -h 127.0.0.1 -p "$1" -U postgres -c "$2"; }
 
 say "A throwaway PostgreSQL 15 on 127.0.0.1:$port (data in $work/pgdata, run as $PGUSER_OS)"
 install -d -o "$PGUSER_OS" "$work/pgdata" "$work/run"
@@ -81,8 +88,10 @@ run "$BARMAN" -c "$work/barman.conf" check --nagios main
 say "Archive the WAL that arrived (what cron does every minute)"
 run "$BARMAN" -c "$work/barman.conf" cron
 
+say "Some data: pgbench's tables"
+run "$PGBIN/pgbench" -h 127.0.0.1 -p "$port" -U postgres -i -s 1 -q postgres
+
 say "Take a base backup and wait until its WAL is archived"
-psql -X -q -h 127.0.0.1 -p "$port" -U postgres -c "insert into t select generate_series(2, 1000)" >/dev/null
 run "$BARMAN" -c "$work/barman.conf" backup --wait main
 
 say "The catalogue"
@@ -90,9 +99,48 @@ run "$BARMAN" -c "$work/barman.conf" list-backups main
 run "$BARMAN" -c "$work/barman.conf" show-backup main latest
 run "$BARMAN" -c "$work/barman.conf" verify-backup main latest
 
+say "Work goes on after the backup: 5 seconds of pgbench"
+run "$PGBIN/pgbench" -h 127.0.0.1 -p "$port" -U postgres -T 5 -c 2 -n postgres | grep -E 'transactions actually processed|tps'
+
+say "Note the time T, and the data at T"
+T=$(sql "$port" "select clock_timestamp()")
+at_T=$(sql "$port" "select count(*), sum(abalance) from pgbench_accounts; select count(*) from pgbench_history")
+echo "T = $T"
+echo "data at T (accounts: rows|sum of balances; history rows):"
+echo "$at_T"
+sleep 1
+
+say "More changes after T: another pgbench run and a 'mistake'"
+run "$PGBIN/pgbench" -h 127.0.0.1 -p "$port" -U postgres -T 3 -c 2 -n postgres | grep -E 'transactions actually processed'
+run sql "$port" "delete from pgbench_history"
+echo "data now:"
+sql "$port" "select count(*), sum(abalance) from pgbench_accounts; select count(*) from pgbench_history"
+
+say "Close the current WAL segment and archive it"
+run "$BARMAN" -c "$work/barman.conf" switch-wal --force --archive main
+
+say "Recover the backup to T into a new directory"
+run "$BARMAN" -c "$work/barman.conf" recover --target-time "$T" --target-action promote main latest "$work/recovered"
+
+say "Start the recovered server (on port $port2) and wait for it to reach T"
+chown -R "$PGUSER_OS" "$work/recovered"
+install -d -o "$PGUSER_OS" "$work/run2"
+runuser -u "$PGUSER_OS" -- "$PGBIN/pg_ctl" -D "$work/recovered" -l "$work/run2/pg.log" \
+	-o "-p $port2 -k $work/run2" -w start >/dev/null
+for _ in $(seq 150); do [ "$(sql "$port2" "select pg_is_in_recovery()" 2>/dev/null)" = f ] && break; sleep 0.2; done
+grep -E 'recovery stopping|starting point-in-time|archive recovery complete' "$work/run2/pg.log" | sed 's/^/  pg.log: /' || true
+recovered=$(sql "$port2" "select count(*), sum(abalance) from pgbench_accounts; select count(*) from pgbench_history")
+echo "data in the recovered server:"
+echo "$recovered"
+if [ "$recovered" != "$at_T" ]; then
+	echo "FAILED: the recovered data is not the data at T" >&2
+	exit 1
+fi
+echo "The recovered server has exactly the data at T ($T)."
+
 say "A WAL file back from the archive"
 first=$("$BARMAN" -c "$work/barman.conf" get-wal --peek 1 main 000000010000000000000001)
 run "$BARMAN" -c "$work/barman.conf" get-wal -o "$work" main "$first"
 ls -l "$work/$first"
 
-say "Done: cleaning up $work (recovery arrives in the next release)"
+say "Done: cleaning up $work"
