@@ -81,12 +81,12 @@ func TestGuideConfiguration(t *testing.T) {
 	if got := cfg.Unimplemented(s); len(got) != 0 {
 		t.Errorf("unimplemented = %v, want none", got)
 	}
-	cfg, err = Load(writeConf(t, guideConf+"network_compression = on\npre_delete_script = true\n"))
+	cfg, err = Load(writeConf(t, guideConf+"network_compression = on\npre_delete_script = true\nstaging_path = /tmp\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := cfg.Unimplemented(cfg.Server("main")); strings.Join(got, ",") != "network_compression,pre_delete_script" {
-		t.Errorf("unimplemented = %v, want [network_compression pre_delete_script]", got)
+	if got := cfg.Unimplemented(cfg.Server("main")); strings.Join(got, ",") != "network_compression,staging_path" {
+		t.Errorf("unimplemented = %v, want [network_compression staging_path]", got)
 	}
 }
 

@@ -24,7 +24,7 @@ type Option struct {
 }
 
 // implementedHooks are the events whose hook scripts barman runs.
-var implementedHooks = map[string]bool{"archive": true, "backup": true}
+var implementedHooks = map[string]bool{"archive": true, "backup": true, "recovery": true, "delete": true, "wal_delete": true}
 
 var hookNames = []string{
 	"backup", "archive", "delete", "wal_delete", "recovery",
@@ -119,7 +119,7 @@ func optionTable() []Option {
 		{"last_backup_minimum_size", Both, "", kindSize, false},
 
 		// restore
-		{"recovery_options", Both, "", csvKind("get-wal", "delta-restore"), false},
+		{"recovery_options", Both, "", csvKind("get-wal", "delta-restore"), true},
 		{"staging_path", Both, "", kindAbsPath, false},
 		{"staging_location", Both, "local", enumKind("local", "remote"), false},
 		{"recovery_staging_path", Both, "", kindAbsPath, false},

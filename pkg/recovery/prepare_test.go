@@ -136,3 +136,15 @@ func TestPrepareMissingForConsistency(t *testing.T) {
 		t.Errorf("gap: %v", err)
 	}
 }
+
+// Without reading records (another PostgreSQL version), a name target
+// copies everything, as Barman does, and is left to PostgreSQL.
+func TestPrepareNoScan(t *testing.T) {
+	p := fixturePlan(Target{Name: "nope"})
+	p.NoScan = true
+	sink := &memSink{}
+	res, err := Prepare(context.Background(), p, &fixtureSource{}, sink)
+	if err != nil || len(sink.names) != 3 || res.Reached != nil {
+		t.Errorf("no scan: %v %v %+v", sink.names, err, res)
+	}
+}

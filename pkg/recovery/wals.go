@@ -29,6 +29,11 @@ type Plan struct {
 	Archived map[string]time.Time // catalogued WAL files (xlog.db) and their times
 	Target   Target
 	Jobs     int
+	// NoScan copies the WAL without reading its records (a PostgreSQL
+	// version pkg/walscan does not read): time, xid and name targets are
+	// then left to PostgreSQL and everything to the end of the archive is
+	// copied, as Barman does.
+	NoScan bool
 }
 
 // Result is what Prepare did.
@@ -181,7 +186,10 @@ func Prepare(ctx context.Context, p Plan, src Source, sink Sink) (*Result, error
 			cancel()
 			continue
 		}
-		events, err := sc.Feed(j.name, j.data)
+		var events []walscan.Event
+		if !p.NoScan {
+			events, err = sc.Feed(j.name, j.data)
+		}
 		if err != nil {
 			consumeErr = fmt.Errorf("read the records of WAL segment %s: %w", j.name, err)
 			cancel()
@@ -210,7 +218,7 @@ func Prepare(ctx context.Context, p Plan, src Source, sink Sink) (*Result, error
 	if consumeErr != nil {
 		return res, consumeErr
 	}
-	if res.Reached == nil {
+	if res.Reached == nil && !(p.NoScan && gap == "") {
 		if err := p.notReached(res, gap); err != nil {
 			return res, err
 		}

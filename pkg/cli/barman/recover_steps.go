@@ -135,6 +135,10 @@ func (r *recoverRun) prepareWAL() error {
 	out.Info("Copying required WAL segments.")
 	plan := recovery.Plan{Server: r.s.Name, SegSize: r.b.XlogSegmentSize(), BeginWAL: r.b.BeginWAL(), EndWAL: r.b.EndWAL(),
 		EndLSN: end, Chain: chain, Archived: archived, Target: r.target, Jobs: r.jobs}
+	if v, _ := r.b.Version(); v/10000 != 15 {
+		plan.NoScan = true
+		out.Warning("WAL records of PostgreSQL %d are not read by this barman: all the archived WAL is copied and the target is checked by PostgreSQL only", v/10000)
+	}
 	res, err := recovery.Prepare(r.env.Ctx, plan, walSource{a}, sink)
 	if cerr := sink.Close(); err == nil {
 		err = cerr

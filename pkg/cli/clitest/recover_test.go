@@ -123,7 +123,10 @@ func (h *history) recoverAndStart(t *testing.T, args ...string) (rows, out strin
 // target are there, the ones after it are not; the recovered server starts
 // and pg_amcheck passes.
 func TestRecover(t *testing.T) {
-	h := newHistory(t, "backup_method = postgres\ncompression = gzip\nimmediate_checkpoint = true\nparallel_jobs = 2")
+	hookLog := filepath.Join(pgtest.TempDir(t), "hooks.log")
+	hook := "env | grep ^BARMAN_ | sort >> " + hookLog + "; echo -- >> " + hookLog
+	h := newHistory(t, "backup_method = postgres\ncompression = gzip\nimmediate_checkpoint = true\nparallel_jobs = 2\n"+
+		"pre_recovery_script = "+hook+"\npost_recovery_retry_script = "+hook)
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -155,6 +158,7 @@ func TestRecover(t *testing.T) {
 				}
 			}
 			if tc.name == "time" {
+				checkRecoveryHooks(t, hookLog, h.time)
 				amcheck := pg.Command(pgtest.Bin("pg_amcheck"), "--install-missing", "--all", "--heapallindexed")
 				if b, err := amcheck.CombinedOutput(); err != nil {
 					t.Errorf("pg_amcheck on the recovered server: %v\n%s", err, b)
@@ -163,6 +167,8 @@ func TestRecover(t *testing.T) {
 			pg.Stop(t)
 		})
 	}
+	t.Run("standby", func(t *testing.T) { h.standby(t) })
+	t.Run("get-wal", func(t *testing.T) { h.getWAL(t) })
 	t.Run("remote", func(t *testing.T) { h.recoverRemote(t) })
 	t.Run("faults", func(t *testing.T) { h.faults(t) })
 	t.Run("killed", func(t *testing.T) { h.killed(t) })
@@ -388,4 +394,104 @@ func (h *history) barman34Backup(t *testing.T) {
 		t.Errorf("no warning that Barman's backup has no manifest:\n%s", out)
 	}
 	pg.Stop(t)
+}
+
+// checkRecoveryHooks: the pre and post (retry) recovery hooks ran once each
+// with the reference's environment.
+func checkRecoveryHooks(t *testing.T, logFile, target string) {
+	t.Helper()
+	data, err := os.ReadFile(logFile)
+	if err != nil {
+		t.Fatalf("hook log: %v", err)
+	}
+	runs := strings.Split(strings.TrimSuffix(string(data), "--\n"), "--\n")
+	if len(runs) != 2 {
+		t.Fatalf("%d hook runs, want 2:\n%s", len(runs), data)
+	}
+	for i, phase := range []string{"pre", "post"} {
+		for _, want := range []string{"BARMAN_PHASE=" + phase, "BARMAN_SERVER=main", "BARMAN_DESTINATION_DIRECTORY=/", "BARMAN_BACKUP_ID=",
+			"BARMAN_TABLESPACES={\"tbs1\":", `BARMAN_RECOVER_OPTIONS={`, `"target_time":"` + target + `"`, "BARMAN_ERROR=\n"} {
+			if want == "BARMAN_ERROR=\n" && phase == "pre" {
+				continue
+			}
+			if !strings.Contains(runs[i]+"\n", want) {
+				t.Errorf("%s hook environment lacks %q:\n%s", phase, want, runs[i])
+			}
+		}
+	}
+	if !strings.Contains(runs[1], "BARMAN_HOOK=recovery_retry_script") || !strings.Contains(runs[1], "BARMAN_RETRY=1") {
+		t.Errorf("post hook is not the retry script:\n%s", runs[1])
+	}
+}
+
+// standby: --standby-mode gives a server that stays in recovery and
+// replays the archived WAL through restore_command.
+func (h *history) standby(t *testing.T) {
+	dest := filepath.Join(pgtest.TempDir(t), "pgdata")
+	tbs := filepath.Join(pgtest.TempDir(t), "tbs1")
+	out, errOut, code := run(t, "barman", "-c", h.s.conf, "recover", "--standby-mode", "--tablespace", "tbs1:"+tbs, "main", h.id, dest)
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s%s", code, out, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(dest, "standby.signal")); err != nil {
+		t.Errorf("no standby.signal: %v", err)
+	}
+	auto, _ := os.ReadFile(filepath.Join(dest, "postgresql.auto.conf"))
+	if strings.Contains(string(auto), "recovery_end_command") || !strings.Contains(string(auto), "restore_command = 'cp ") {
+		t.Errorf("postgresql.auto.conf of a standby:\n%s", auto)
+	}
+	pgtest.ChownToOSUser(t, dest, tbs)
+	pg := pgtest.StartExisting(t, dest, pgtest.Options{})
+	want := h.upTo("end")
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(300 * time.Millisecond) {
+		rows, err := pg.Query("SELECT string_agg(tag, ',' ORDER BY at) FROM marks")
+		if err == nil && rows == want {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("standby rows %q (%v), want %s\n%s", rows, err, want, tail(pg.LogFile))
+		}
+	}
+	if r := pg.SQL(t, "SELECT pg_is_in_recovery()"); r != "t" {
+		t.Errorf("standby is not in recovery: %s", r)
+	}
+	pg.Stop(t)
+}
+
+// getWAL: --get-wal writes a restore_command that runs barman get-wal
+// (as the barman user, as Barman says); running it returns the segment.
+func (h *history) getWAL(t *testing.T) {
+	dest := filepath.Join(pgtest.TempDir(t), "pgdata")
+	tools := toolsFor(t)
+	out, errOut, code := run(t, filepath.Join(tools, "barman"), "-c", h.s.conf, "recover", "--get-wal", "--target-name", "rp1",
+		"--tablespace", "tbs1:"+filepath.Join(pgtest.TempDir(t), "t"), "main", h.id, dest)
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s%s", code, out, errOut)
+	}
+	if !strings.Contains(errOut, "'get-wal' is in the specified 'recovery_options'") {
+		t.Errorf("no get-wal warning:\n%s", errOut)
+	}
+	if entries, _ := os.ReadDir(filepath.Join(dest, "barman_wal")); len(entries) != 0 {
+		t.Errorf("WAL copied although get-wal fetches it: %v", entries)
+	}
+	auto, _ := os.ReadFile(filepath.Join(dest, "postgresql.auto.conf"))
+	var cmd string
+	for _, line := range strings.Split(string(auto), "\n") {
+		if strings.HasPrefix(line, "restore_command = '") {
+			cmd = strings.ReplaceAll(strings.TrimSuffix(strings.TrimPrefix(line, "restore_command = '"), "'"), "''", "'")
+		}
+	}
+	if !strings.Contains(cmd, " get-wal -P 'main' %f > %p") || !strings.Contains(string(auto), "# The 'barman get-wal' command must run as") {
+		t.Fatalf("restore_command %q in:\n%s", cmd, auto)
+	}
+	l := catalog.NewLayout(h.s.home, "main", catalog.Dirs{})
+	b, _ := l.ReadBackupInfo(h.id)
+	got := filepath.Join(pgtest.TempDir(t), "seg")
+	cmd = strings.NewReplacer("%f", b.BeginWAL(), "%p", got).Replace(cmd)
+	if b, err := exec.Command("/bin/sh", "-c", cmd).CombinedOutput(); err != nil {
+		t.Fatalf("restore_command %s: %v\n%s", cmd, err, b)
+	}
+	if fi, err := os.Stat(got); err != nil || fi.Size() != 16<<20 {
+		t.Errorf("restore_command wrote %v %v", fi, err)
+	}
 }
