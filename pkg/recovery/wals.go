@@ -143,20 +143,25 @@ func Prepare(ctx context.Context, p Plan, src Source, sink Sink) (*Result, error
 	}
 	jobs := make(chan *job, max(p.Jobs, 1))
 	g, gctx := errgroup.WithContext(ctx)
-	sem := make(chan struct{}, max(p.Jobs, 1))
+	// Segment buffers are reused: one per job being decompressed, plus the
+	// ones waiting in order and the one being written.
+	bufs := make(chan []byte, max(p.Jobs, 1)+2)
+	for range cap(bufs) {
+		bufs <- make([]byte, p.SegSize+1)
+	}
 	g.Go(func() error {
 		defer close(jobs)
 		for _, name := range names {
 			j := &job{name: name, done: make(chan struct{})}
+			var buf []byte
 			select {
-			case sem <- struct{}{}:
+			case buf = <-bufs:
 			case <-gctx.Done():
 				return nil
 			}
 			go func() {
 				defer close(j.done)
-				defer func() { <-sem }()
-				j.data, j.err = readAll(src, j.name)
+				j.data, j.err = readSegment(src, j.name, buf)
 				if j.err == nil && uint64(len(j.data)) != p.SegSize {
 					j.err = fmt.Errorf("archived WAL segment %s of server %s has %d bytes once decompressed, not %d: it is damaged; recover to a target before it", j.name, p.Server, len(j.data), p.SegSize)
 				}
@@ -179,6 +184,7 @@ func Prepare(ctx context.Context, p Plan, src Source, sink Sink) (*Result, error
 	for j := range jobs {
 		<-j.done
 		if consumeErr != nil || finished {
+			bufs <- j.data[:cap(j.data)]
 			continue
 		}
 		if j.err != nil {
@@ -195,13 +201,15 @@ func Prepare(ctx context.Context, p Plan, src Source, sink Sink) (*Result, error
 			cancel()
 			continue
 		}
-		if err := sink.Put(j.name, j.data, p.Archived[j.name]); err != nil {
+		err = sink.Put(j.name, j.data, p.Archived[j.name])
+		res.Bytes += int64(len(j.data))
+		bufs <- j.data[:cap(j.data)]
+		if err != nil {
 			consumeErr = err
 			cancel()
 			continue
 		}
 		res.Segments = append(res.Segments, j.name)
-		res.Bytes += int64(len(j.data))
 		if res.Reached != nil {
 			extra--
 		} else if ev, more, err := stop(j.name, events); err != nil {
@@ -224,6 +232,24 @@ func Prepare(ctx context.Context, p Plan, src Source, sink Sink) (*Result, error
 		}
 	}
 	return res, nil
+}
+
+// readSegment decompresses a segment into buf (one byte longer than a
+// segment, to see a file that is too long) and returns the bytes read.
+func readSegment(src Source, name string, buf []byte) ([]byte, error) {
+	r, err := src.Open(name)
+	if err != nil {
+		return buf[:0], err
+	}
+	defer r.Close()
+	n, err := io.ReadFull(r, buf)
+	if err == io.ErrUnexpectedEOF || err == io.EOF {
+		err = nil
+	}
+	if err != nil {
+		return buf[:0], fmt.Errorf("decompress WAL file %s: %w", name, err)
+	}
+	return buf[:n], nil
 }
 
 func readAll(src Source, name string) ([]byte, error) {
