@@ -48,6 +48,7 @@ bench: deps build
 	scripts/bench-compress.sh --segments $(N)
 	scripts/bench-archive.sh -n $(N)
 	scripts/bench-backup.sh -s $(SCALE)
+	scripts/bench-recover.sh -s $(SCALE)
 
 # The demo: a throwaway PostgreSQL 15, WAL archiving, a backup, pgbench,
 # and a point-in-time recovery checked row for row (scripts/demo.sh).

@@ -1,6 +1,7 @@
 package clitest
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -167,6 +168,7 @@ func TestRecover(t *testing.T) {
 			pg.Stop(t)
 		})
 	}
+	t.Run("json", func(t *testing.T) { h.recoverJSON(t) })
 	t.Run("standby", func(t *testing.T) { h.standby(t) })
 	t.Run("get-wal", func(t *testing.T) { h.getWAL(t) })
 	t.Run("remote", func(t *testing.T) { h.recoverRemote(t) })
@@ -493,5 +495,33 @@ func (h *history) getWAL(t *testing.T) {
 	}
 	if fi, err := os.Stat(got); err != nil || fi.Size() != 16<<20 {
 		t.Errorf("restore_command wrote %v %v", fi, err)
+	}
+}
+
+// recoverJSON: -f json prints one object with the summary under
+// "recovery", for scripts.
+func (h *history) recoverJSON(t *testing.T) {
+	dest := filepath.Join(pgtest.TempDir(t), "pgdata")
+	out, errOut, code := run(t, "barman", "-c", h.s.conf, "-f", "json", "recover", "--target-xid", h.xid,
+		"--tablespace", "tbs1:"+filepath.Join(pgtest.TempDir(t), "t"), "main", h.id, dest)
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s%s", code, out, errOut)
+	}
+	var doc struct {
+		Recovery struct {
+			BackupID    string         `json:"backup_id"`
+			Destination string         `json:"destination"`
+			Files       int            `json:"files"`
+			Target      map[string]any `json:"target"`
+			WAL         map[string]any `json:"wal"`
+		} `json:"recovery"`
+		Info []string `json:"_INFO"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("not one JSON object: %v\n%s", err, out)
+	}
+	r := doc.Recovery
+	if r.BackupID != h.id || r.Destination != dest || r.Files < 100 || r.Target["target_xid"] != h.xid || r.WAL["segments"] == nil || len(doc.Info) == 0 {
+		t.Errorf("JSON summary: %+v", doc)
 	}
 }
