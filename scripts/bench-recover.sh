@@ -6,7 +6,7 @@
 # barman (compression = gzip), Debian's Barman 3.4 (compression = gzip) and
 # pgBackRest (archive-push, zst). Takes one backup with each (ours and
 # Barman's: backup_method = postgres; pgBackRest: full, compress-type none,
-# process-max 2), runs pgbench -T 10 and archives the WAL it wrote. Then
+# process-max 2), runs pgbench -T SECONDS and archives the WAL it wrote. Then
 # times, one after the other, each into its own empty directory, the
 # tablespace relocated, the page cache warm:
 #
@@ -25,8 +25,9 @@
 # archive with pgbench's row counts; Barman's and pgBackRest's runs must
 # exit 0 and leave a PG_VERSION.
 #
-# Usage: scripts/bench-recover.sh [-s SCALE] [-k]
+# Usage: scripts/bench-recover.sh [-s SCALE] [-t SECONDS] [-k]
 #   -s SCALE  pgbench -i scale (default 100, ~1.5 GB; -s 10 for a quick run)
+#   -t SECONDS  pgbench run after the backups, whose WAL recovery prepares (default 30)
 #   -k        keep the work directory
 set -euo pipefail
 
@@ -36,11 +37,13 @@ PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 PGUSER_OS=${PGUSER_OS:-barmantest-pg}
 BARMAN=${BIN:-$repo/bin}/barman
 SCALE=100
+SECONDS_PGBENCH=30
 KEEP=0
 usage() { sed -n '/^# Usage:/,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
-while getopts s:kh opt; do
+while getopts s:t:kh opt; do
 	case $opt in
 	s) SCALE=$OPTARG ;;
+	t) SECONDS_PGBENCH=$OPTARG ;;
 	k) KEEP=1 ;;
 	h) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
@@ -173,8 +176,8 @@ log "backups: ours, Barman 3.4, pgBackRest (untimed)"
 "$BARMAN" -c "$work/barman.conf" backup --wait main >"$work/logs/backup.log" 2>&1 || die "our backup: $(tail -3 "$work/logs/backup.log")"
 /usr/bin/barman -c "$work/barman34.conf" backup --wait main >"$work/logs/backup34.log" 2>&1 || die "Barman 3.4 backup: $(tail -3 "$work/logs/backup34.log")"
 as_pg pgbackrest "--config=$PGBR" --stanza=bench backup --type=full --process-max=2 --compress-type=none >"$work/logs/pgbr-backup.log" 2>&1 || die "pgbackrest backup"
-log "pgbench -T 10 after the backups, then archive its WAL"
-as_pg "$PGBIN/pgbench" -h 127.0.0.1 -p "$port" -U postgres -n -c 2 -T 10 postgres >"$work/logs/pgbench.log" 2>&1
+log "pgbench -T $SECONDS_PGBENCH after the backups, then archive its WAL"
+as_pg "$PGBIN/pgbench" -h 127.0.0.1 -p "$port" -U postgres -n -c 2 -T "$SECONDS_PGBENCH" postgres >"$work/logs/pgbench.log" 2>&1
 want=$(psql_at "$port" "SELECT count(*) FROM pgbench_history")
 archive_all
 n_ours=$(grep -c '^0000000[0-9A-F]\{17\} ' "$work/home/main/xlog.db" || true)
@@ -199,6 +202,10 @@ measure "pgBackRest restore" runuser -u "$PGUSER_OS" -- pgbackrest "--config=$PG
 	"--pg1-path=$work/dst/pgbr/data" "--tablespace-map=tbs1=$work/dst/pgbr/tbs1"
 [ -f "$work/dst/pgbr/data/PG_VERSION" ] || die "pgBackRest restore left no PG_VERSION"
 
+# WAL files each recovery prepared (counted before PostgreSQL recycles them).
+w_ours=$(find "$work/dst/o/data/pg_wal" -maxdepth 1 -name '0*' -type f | wc -l)
+w_34=$(find "$work/dst/b/data/pg_wal" -maxdepth 1 -name '0*' -type f | wc -l)
+
 # --- our recovered server must start with the data ----------------------------------
 log "starting our recovered server"
 chown -R "$PGUSER_OS" "$work/dst/o"
@@ -212,7 +219,7 @@ got=$(psql_at "$p2" "SELECT count(*) FROM pgbench_history")
 # --- report -----------------------------------------------------------------------------
 ratio() { awk -v a="${SECS[$1]}" -v b="${SECS[$2]}" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 echo
-echo "Recovery benchmark: pgbench -i -s $SCALE (tables in tbs1) + pgbench -T 10; $(nproc) cores; page cache warm"
+echo "Recovery benchmark: pgbench -i -s $SCALE (tables in tbs1) + pgbench -T $SECONDS_PGBENCH; $(nproc) cores; page cache warm"
 echo "our backup $id: $(mib "$BACKUP_BYTES") MiB; $WALS WAL segments archived with gzip; pgbench_history rows at the end: $want (our recovered server: $got)"
 echo
 printf '%-30s %8s %8s %8s\n' measurement seconds 'MiB/s' 'RSS MiB'
@@ -223,8 +230,6 @@ done
 wal_ours=$(awk -v a="${SECS["ours recover"]}" -v b="${SECS["ours recover --get-wal"]}" 'BEGIN { printf "%.2f", a - b }')
 wal_34=$(awk -v a="${SECS["Barman 3.4 recover"]}" -v b="${SECS["Barman 3.4 recover --get-wal"]}" 'BEGIN { printf "%.2f", a - b }')
 echo
-w_ours=$(find "$work/dst/o/data/pg_wal" -maxdepth 1 -name '0*' -type f | wc -l)
-w_34=$(find "$work/dst/b/data/pg_wal" -maxdepth 1 -name '0*' -type f | wc -l)
 echo "WAL preparation (recover minus recover --get-wal): ours $wal_ours s for $w_ours files, Barman 3.4 $wal_34 s for $w_34 files"
 echo
 echo "Ratios (ours / theirs; below 1: ours is faster) and goals:"

@@ -3,7 +3,6 @@ package basebackup
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -15,7 +14,6 @@ import (
 	"time"
 
 	"github.com/gobarman/barman/pkg/stream"
-	"golang.org/x/sync/errgroup"
 )
 
 // Entry describes one file, directory or symlink of the source.
@@ -106,7 +104,7 @@ func (s *Sink) Symlink(e Entry) error {
 }
 
 // File writes a regular file from r and records its checksum. It does not
-// fsync: SyncTree makes the whole backup durable at the end (as
+// fsync: fsutil.FsyncTree makes the whole backup durable at the end (as
 // pg_basebackup does), so that receiving never waits for the disk.
 // A short read (the file shrank while copied) is an error.
 func (s *Sink) File(e Entry, r io.Reader) error {
@@ -173,51 +171,4 @@ func (s *Sink) record(e Entry, kind, checksum string) error {
 	return s.Records.Write(&stream.BackupFile{Server: s.Server, BackupID: s.BackupID,
 		Path: filepath.ToSlash(s.rel(e)), Kind: kind, Tablespace: e.Tablespace, TablespaceOID: e.TablespaceOID,
 		Size: e.Size, MTime: e.MTime, Mode: stream.ModeOf(e.Mode), Checksum: checksum, Link: e.Link})
-}
-
-// SyncTree fsyncs every file and directory under dir, with a few workers,
-// so that the whole tree is durable before the backup is recorded as copied.
-func SyncTree(dir string) error {
-	paths := make(chan string, 64)
-	g := new(errgroup.Group)
-	for range 4 {
-		g.Go(func() error {
-			var first error
-			for p := range paths {
-				if err := syncPath(p); err != nil && first == nil {
-					first = err
-				}
-			}
-			return first
-		})
-	}
-	walkErr := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				return nil
-			}
-			return err
-		}
-		if d.IsDir() || d.Type().IsRegular() {
-			paths <- p
-		}
-		return nil
-	})
-	close(paths)
-	if err := g.Wait(); err != nil {
-		return err
-	}
-	return walkErr
-}
-
-func syncPath(p string) error {
-	f, err := os.Open(p)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("fsync %s: %w", p, err)
-	}
-	return nil
 }

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gobarman/barman/pkg/basebackup"
+	"github.com/gobarman/barman/pkg/fsutil"
 	"github.com/gobarman/barman/pkg/restore"
 	"github.com/gobarman/barman/pkg/sshcmd"
 )
@@ -38,7 +38,7 @@ func (s *LocalSink) Put(name string, data []byte, mtime time.Time) error {
 	if err := os.MkdirAll(s.Dir, 0o700); err != nil {
 		return err
 	}
-	if err := os.WriteFile(p, data, 0o600); err != nil {
+	if err := fsutil.WriteDirect(p, data, 0o600); err != nil {
 		return fmt.Errorf("write WAL file %s: %w", p, err)
 	}
 	os.Chtimes(p, mtime, mtime)
@@ -56,7 +56,7 @@ func (s *LocalSink) Close() error {
 	if _, err := os.Stat(s.Dir); err != nil {
 		return nil
 	}
-	return basebackup.SyncTree(s.Dir)
+	return fsutil.SyncTrees(s.Dir)
 }
 
 // RemoteSink streams WAL files into Dir on another host as one tar

@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/gobarman/barman/pkg/fsutil"
 	"github.com/gobarman/barman/pkg/walname"
 	"github.com/gobarman/barman/pkg/walscan"
 )
@@ -147,7 +148,7 @@ func Prepare(ctx context.Context, p Plan, src Source, sink Sink) (*Result, error
 	// ones waiting in order and the one being written.
 	bufs := make(chan []byte, max(p.Jobs, 1)+2)
 	for range cap(bufs) {
-		bufs <- make([]byte, p.SegSize+1)
+		bufs <- fsutil.AlignedBuffer(int(p.SegSize) + 1)
 	}
 	g.Go(func() error {
 		defer close(jobs)

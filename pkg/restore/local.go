@@ -14,7 +14,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
-	"github.com/gobarman/barman/pkg/basebackup"
+	"github.com/gobarman/barman/pkg/fsutil"
 	"github.com/gobarman/barman/pkg/stream"
 )
 
@@ -71,10 +71,8 @@ func Local(ctx context.Context, backupDir string, recs []*stream.BackupFile, m M
 			return l.st, err
 		}
 	}
-	for _, root := range l.rootDirs() {
-		if err := basebackup.SyncTree(root); err != nil {
-			return l.st, fmt.Errorf("make the restored files durable: %w", err)
-		}
+	if err := fsutil.SyncTrees(l.rootDirs()...); err != nil {
+		return l.st, fmt.Errorf("make the restored files durable: %w", err)
 	}
 	return l.st, nil
 }
@@ -161,7 +159,7 @@ func (l *local) files(ctx context.Context, files []*stream.BackupFile) error {
 	ch := make(chan *stream.BackupFile)
 	for range l.o.Jobs {
 		g.Go(func() error {
-			buf := make([]byte, 1<<20)
+			buf := fsutil.AlignedBuffer(fsutil.CopyBufSize)
 			for r := range ch {
 				if err := l.file(r, buf); err != nil {
 					return err
@@ -222,16 +220,17 @@ func (l *local) file(r *stream.BackupFile, buf []byte) error {
 // writeFile writes r to path with the record's mode and mtime, and checks
 // its size.
 func writeFile(path string, rec *stream.BackupFile, r io.Reader, also io.Writer, buf []byte) error {
-	out, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, rec.Mode.FileMode().Perm()|0o600)
+	perm := rec.Mode.FileMode().Perm() | 0o600
+	out, direct, err := fsutil.OpenDirect(path, perm)
 	if errors.Is(err, fs.ErrNotExist) {
 		if err = os.MkdirAll(filepath.Dir(path), 0o700); err == nil {
-			out, err = os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, rec.Mode.FileMode().Perm()|0o600)
+			out, direct, err = fsutil.OpenDirect(path, perm)
 		}
 	}
 	if err != nil {
 		return fmt.Errorf("restore %s: %w", rec.Path, err)
 	}
-	n, err := io.CopyBuffer(io.MultiWriter(out, also), r, buf)
+	n, err := fsutil.CopyDirect(out, direct, r, also, buf)
 	if cerr := out.Close(); err == nil {
 		err = cerr
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/gobarman/barman/pkg/backups"
 	"github.com/gobarman/barman/pkg/basebackup"
 	"github.com/gobarman/barman/pkg/catalog"
+	"github.com/gobarman/barman/pkg/fsutil"
 	"github.com/gobarman/barman/pkg/sshcmd"
 	"github.com/gobarman/barman/pkg/stream"
 	"github.com/gobarman/barman/pkg/walname"
@@ -66,7 +67,7 @@ func (r *run) finish(res *basebackup.Result) error {
 		return err
 	}
 	dir := r.layout.BackupPath(b.ID)
-	if err := basebackup.SyncTree(dir); err != nil {
+	if err := fsutil.FsyncTree(dir); err != nil {
 		return err
 	}
 	size, dedup, err := diskUsage(dir)

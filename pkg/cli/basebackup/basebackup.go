@@ -16,6 +16,7 @@ import (
 
 	bb "github.com/gobarman/barman/pkg/basebackup"
 	"github.com/gobarman/barman/pkg/cli/clikit"
+	"github.com/gobarman/barman/pkg/fsutil"
 	"github.com/gobarman/barman/pkg/sshcmd"
 	"github.com/gobarman/barman/pkg/stream"
 	"github.com/gobarman/barman/pkg/walname"
@@ -88,7 +89,7 @@ func (c *cli) run(ctx context.Context, stdout, stderr io.Writer) error {
 		w.Write(&stream.BackupSummary{Server: s.Name, Status: "FAILED", Error: err.Error()})
 		return err
 	}
-	if err := bb.SyncTree(c.Directory); err != nil {
+	if err := fsutil.FsyncTree(c.Directory); err != nil {
 		return err
 	}
 	return w.Write(summary(s.Name, res, sink))

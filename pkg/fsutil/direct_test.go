@@ -1,0 +1,78 @@
+package fsutil
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// copyDirect writes exactly the source's bytes, whatever the size relative
+// to the block and buffer sizes, with O_DIRECT on or off, and feeds the
+// same bytes to the checksum writer.
+func TestCopyDirect(t *testing.T) {
+	dir := t.TempDir()
+	buf := AlignedBuffer(4 * DirectAlign)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, size := range []int{0, 1, DirectAlign - 1, DirectAlign, DirectAlign + 1, 4 * DirectAlign, 4*DirectAlign + 7, 9*DirectAlign + 123} {
+		data := make([]byte, size)
+		for i := range data {
+			data[i] = byte(rng.Uint32())
+		}
+		for _, tryDirect := range []bool{true, false} {
+			p := filepath.Join(dir, "f")
+			var f *os.File
+			var direct bool
+			var err error
+			if tryDirect {
+				f, direct, err = OpenDirect(p, 0o600)
+			} else {
+				f, err = os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			h := sha256.New()
+			n, err := CopyDirect(f, direct, bytes.NewReader(data), h, buf)
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil || n != int64(size) {
+				t.Fatalf("size %d direct %v: wrote %d, %v", size, direct, n, err)
+			}
+			got, _ := os.ReadFile(p)
+			want := sha256.Sum256(data)
+			if !bytes.Equal(got, data) || !bytes.Equal(h.Sum(nil), want[:]) {
+				t.Errorf("size %d direct %v: the copy or its checksum differs", size, direct)
+			}
+		}
+	}
+}
+
+func TestAlignedBuffer(t *testing.T) {
+	for range 10 {
+		b := AlignedBuffer(CopyBufSize)
+		if len(b) != CopyBufSize || cap(b) != CopyBufSize || addr(b)%DirectAlign != 0 {
+			t.Fatalf("len %d cap %d address %#x", len(b), cap(b), addr(b))
+		}
+	}
+}
+
+// WriteDirect writes exactly data, aligned or not.
+func TestWriteDirect(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "f")
+	buf := AlignedBuffer(3*DirectAlign + 10)
+	for i := range buf {
+		buf[i] = byte(i * 7)
+	}
+	for _, data := range [][]byte{buf, buf[1:], buf[:2*DirectAlign], buf[:0]} {
+		if err := WriteDirect(p, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := os.ReadFile(p); !bytes.Equal(got, data) {
+			t.Errorf("%d bytes: the file differs", len(data))
+		}
+	}
+}
