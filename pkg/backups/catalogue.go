@@ -20,6 +20,7 @@ type Catalogue struct {
 	Layout  *catalog.Layout
 	Server  string
 	Backups []*catalog.BackupInfo // sorted by ID, oldest first
+	keeps   map[string]keepEntry  // keep annotations read so far
 }
 
 // Load reads every backup.info of the server.

@@ -87,28 +87,6 @@ func (c *Catalogue) otherTimelines(deleted, until *catalog.BackupInfo) []uint32 
 	return out
 }
 
-// Select splits entries (xlog.db) into the files to keep and those to
-// remove. Lines whose name is not a WAL file name are kept and returned in
-// bad (Barman 3.4 drops them from xlog.db with an error).
-func (p WALRemoval) Select(entries []catalog.WALEntry) (keep, remove []catalog.WALEntry, bad []string) {
-	if !p.Remove {
-		return entries, nil, nil
-	}
-	for _, e := range entries {
-		n, err := walname.Parse(e.Name)
-		switch {
-		case err != nil:
-			bad = append(bad, e.Name)
-			keep = append(keep, e)
-		case p.keeps(e.Name, n):
-			keep = append(keep, e)
-		default:
-			remove = append(remove, e)
-		}
-	}
-	return keep, remove, bad
-}
-
 func (p WALRemoval) keeps(name string, n walname.Name) bool {
 	if n.Kind == walname.History || slices.Contains(p.ProtectTimelines, n.Timeline) {
 		return true

@@ -95,9 +95,10 @@ func TestPlanWALRemoval(t *testing.T) {
 			if err != nil || p.Remove != tc.remove {
 				t.Fatalf("plan %+v, %v", p, err)
 			}
-			keep, remove, bad := p.Select(archive34)
-			if got := names(remove); !slices.Equal(got, nonNil(tc.removed)) || len(bad) > 0 || len(keep)+len(remove) != len(archive34) {
-				t.Errorf("removed %v\nwant    %v (bad %v)", got, tc.removed, bad)
+			w := NewWALIndex(archive34)
+			remove := w.Take(p)
+			if got := names(remove); !slices.Equal(got, nonNil(tc.removed)) || len(w.Bad()) > 0 || len(w.Remaining())+len(remove) != len(archive34) {
+				t.Errorf("removed %v\nwant    %v (bad %v)", got, tc.removed, w.Bad())
 			}
 		})
 	}
@@ -123,7 +124,8 @@ func TestPlanWALRemovalTimelines(t *testing.T) {
 		t.Fatalf("plan %+v, %v", p, err)
 	}
 	entries := append(slices.Clone(archive34), wal("000000020000000000000001", 1, 9), wal("garbage", 1, 9))
-	_, remove, bad := p.Select(entries)
+	w := NewWALIndex(entries)
+	remove, bad := w.Take(p), w.Bad()
 	if got := names(remove); slices.Contains(got, "000000020000000000000001") || !slices.Equal(bad, []string{"garbage"}) {
 		t.Errorf("removed %v, bad %v", got, bad)
 	}

@@ -36,12 +36,14 @@ func PurgeWALs(l *catalog.Layout, entries, remove []catalog.WALEntry) ([]error, 
 	}
 	errs := make([]error, len(remove))
 	for i, e := range remove {
-		errs[i] = removeWAL(l, e.Name)
+		errs[i] = RemoveWAL(l, e.Name)
 	}
 	return errs, nil
 }
 
-func removeWAL(l *catalog.Layout, name string) error {
+// RemoveWAL unlinks an archived WAL file (already gone is fine) and its
+// hash directory when it becomes empty. xlog.db must no longer list it.
+func RemoveWAL(l *catalog.Layout, name string) error {
 	p := l.WALPath(name)
 	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err

@@ -111,9 +111,9 @@ func optionTable() []Option {
 		{"last_wal_maximum_age", Both, "", kindInterval, false},
 
 		// retention and monitoring
-		{"retention_policy", Both, "", kindRetention, false},
-		{"wal_retention_policy", Both, "main", enumKind("main"), false},
-		{"retention_policy_mode", Both, "auto", enumKind("auto"), false},
+		{"retention_policy", Both, "", kindRetention, true},
+		{"wal_retention_policy", Both, "main", enumKind("main"), true},
+		{"retention_policy_mode", Both, "auto", enumKind("auto"), true},
 		{"minimum_redundancy", Both, "0", kindUint, true},
 		{"last_backup_maximum_age", Both, "", kindInterval, false},
 		{"last_backup_minimum_size", Both, "", kindSize, false},

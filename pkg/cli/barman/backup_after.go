@@ -121,3 +121,25 @@ func (r *run) streamingConninfo() string {
 
 // prettyBytes is backups.PrettySize for an int64.
 func prettyBytes(n int64) string { return backups.PrettySize(float64(n)) }
+
+// purgeBeforeFirst removes, when this is the server's first backup, the
+// WAL files archived before it: no backup can use them (Barman does the
+// same when a first backup's copy completes).
+func (r *run) purgeBeforeFirst() {
+	cat, err := backups.Load(r.layout)
+	if err != nil || cat.Previous(r.info.ID) != nil || r.info.BeginWAL() == "" {
+		return
+	}
+	r.env.Out.Info("This is the first backup for server %s", r.srv.Name)
+	names, err := newRemover(r.env, r.srv, nil).purgeBefore(r.info)
+	if err != nil {
+		r.env.Out.Warning("cannot remove the WAL files archived before the first backup: %v", err)
+		return
+	}
+	if len(names) > 0 {
+		r.env.Out.Info("WAL segments preceding the current backup have been found:")
+		for _, n := range names {
+			r.env.Out.Info("\t%s from server %s has been removed", n, r.srv.Name)
+		}
+	}
+}

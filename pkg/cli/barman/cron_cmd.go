@@ -2,6 +2,7 @@ package barman
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/gobarman/barman/pkg/lock"
 )
@@ -9,12 +10,17 @@ import (
 // CronCmd is `barman cron`: the maintenance run, every minute from cron.
 type CronCmd struct {
 	KeepDescriptors bool `name:"keep-descriptors" help:"Accepted for compatibility (barman runs the archiver in process)."`
+	DryRun          bool `name:"dry-run" help:"Archive and remove nothing: show, server by server, the retention status of each backup and what enforcing the retention policy would remove, and why."`
 }
 
-// Run archives the WAL of every active server, one server at a time,
-// under the global cron lock; a server whose archiver is already running
-// (another cron) is skipped.
+// Run archives the WAL of every active server, promotes the backups
+// whose WAL has arrived and enforces the retention policy, one server at
+// a time, under the global cron lock; a server whose archiver is already
+// running (another cron) is not archived.
 func (c *CronCmd) Run(env *Env) error {
+	if c.DryRun {
+		return c.dryRun(env)
+	}
 	lk, err := lock.Acquire(env.Ctx, lock.File(env.Cfg.Global.Get("barman_lock_directory"), "", "cron"), "cron", 0)
 	var le *lock.LockedError
 	if errors.As(err, &le) {
@@ -42,6 +48,22 @@ func (c *CronCmd) Run(env *Env) error {
 		if err := checkWaitingBackups(env, s); err != nil {
 			failed = err
 		}
+		if err := enforceRetention(env, s); err != nil {
+			env.Out.Error("retention policy of server %s: %v", s.Name, err)
+		}
 	}
 	return failed
+}
+
+// dryRun prints the retention plan of every active server.
+func (c *CronCmd) dryRun(env *Env) error {
+	for _, s := range env.Cfg.Servers {
+		if !s.Bool("active") {
+			continue
+		}
+		if err := retentionDryRun(env, s); err != nil {
+			return fmt.Errorf("server %s: %w", s.Name, err)
+		}
+	}
+	return nil
 }

@@ -49,9 +49,13 @@ func (c *ListBackupsCmd) list(env *Env, s *config.Section) error {
 			return err
 		}
 	}
+	rep, err := retentionReport(env, s, cat)
+	if err != nil {
+		return err
+	}
 	doc := []any{}
 	for _, e := range list {
-		e.Retention = retentionStatus(s, e.Backup)
+		e.Retention = retentionStatus(rep, e.Backup)
 		if c.Minimal {
 			doc = append(doc, e.Backup.ID)
 			env.Out.Line("%s", e.Backup.ID)

@@ -34,12 +34,13 @@ type CLI struct {
 	ShowBackup  ShowBackupCmd  `cmd:"" name:"show-backup" aliases:"show-backups" help:"Show the details of a backup."`
 	ListFiles   ListFilesCmd   `cmd:"" name:"list-files" help:"List the files of a backup."`
 	Delete      DeleteCmd      `cmd:"" help:"Delete a backup, and the WAL files only it needed."`
+	Keep        KeepCmd        `cmd:"" help:"Keep a backup whatever the retention policy (--target full|standalone), show (--status) or remove (--release) its keep annotation."`
 
 	Backup        BackupCmd        `cmd:"" help:"Take a base backup of servers."`
 	CheckBackup   CheckBackupCmd   `cmd:"" name:"check-backup" help:"Check that every WAL file a backup needs is archived."`
 	VerifyBackup  VerifyBackupCmd  `cmd:"" name:"verify-backup" aliases:"verify" help:"Re-check a backup's files against its manifest."`
 	Recover       RecoverCmd       `cmd:"" aliases:"restore" help:"Recover a backup into a directory, locally or on another host, to a point in time."`
-	Cron          CronCmd          `cmd:"" help:"Maintenance: archive the WAL of every server (run it every minute from cron)."`
+	Cron          CronCmd          `cmd:"" help:"Maintenance: archive the WAL of every server and enforce the retention policies (run it every minute from cron)."`
 	ArchiveWAL    ArchiveWALCmd    `cmd:"" name:"archive-wal" help:"Move the WAL files of incoming/ and streaming/ into the archive."`
 	PutWAL        PutWALCmd        `cmd:"" name:"put-wal" help:"Receive a WAL file (tar stream with checksum) on standard input."`
 	GetWAL        GetWALCmd        `cmd:"" name:"get-wal" help:"Write an archived WAL file to standard output or a directory."`

@@ -29,7 +29,11 @@ func (c *ShowBackupCmd) Run(env *Env) error {
 	if err != nil {
 		return catalogueError(env, err)
 	}
-	d.Retention = retentionStatus(s, b)
+	rep, err := retentionReport(env, s, cat)
+	if err != nil {
+		return err
+	}
+	d.Retention = retentionStatus(rep, b)
 	env.Out.Result(d.Server, d.JSON())
 	for _, line := range d.Lines() {
 		env.Out.Line("%s", line)
@@ -72,20 +76,4 @@ func catalogueError(env *Env, err error) error {
 		return nil
 	}
 	return err
-}
-
-// retentionStatus is the retention policy status of b: "" when no
-// retention_policy is set (Barman prints "not enforced").
-//
-// TODO(retention policies issue): evaluate REDUNDANCY and RECOVERY
-// WINDOW; until then every DONE backup is VALID, as nothing is obsolete
-// before retention is enforced.
-func retentionStatus(s *config.Section, b *catalog.BackupInfo) string {
-	switch {
-	case !s.IsSet("retention_policy"):
-		return ""
-	case b.Status() == catalog.StatusDone:
-		return "VALID"
-	}
-	return "-"
 }

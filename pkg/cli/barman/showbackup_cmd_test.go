@@ -63,16 +63,21 @@ func TestShowBackupErrors(t *testing.T) {
 	sameJSON(t, "json error", out, `{"_ERROR": ["Unknown backup 'nosuch' for server 'pg'"]}`)
 }
 
-// With a retention policy set, DONE backups are VALID until retention
-// policies are evaluated.
+// With a retention policy, show-backup and list-backup give each backup
+// its retention status as Barman 3.4 does on the same catalogue (the
+// oldest backup is kept "full").
 func TestShowBackupRetentionPolicy(t *testing.T) {
 	c := newCat34(t, false, map[string]string{"pg": "retention_policy = REDUNDANCY 2\n"})
-	out, _, _ := c.run("show-backup", "pg", "latest")
-	if !strings.Contains(out, "    Retention Policy     : VALID\n") {
-		t.Errorf("show-backup:\n%s", out)
+	for ref, want := range map[string]string{"latest": "VALID", "oldest": "KEEP:FULL"} {
+		out, _, _ := c.run("show-backup", "pg", ref)
+		if !strings.Contains(out, "    Retention Policy     : "+want+"\n") {
+			t.Errorf("show-backup %s:\n%s", ref, out)
+		}
 	}
-	out, _, _ = c.run("list-backup", "pg")
-	if want := c.golden("outputs/list-backup.txt"); out != want {
-		t.Errorf("list-backup shows VALID:\n%s", out)
+	out, _, _ := c.run("list-backup", "pg")
+	lines := strings.Split(c.golden("outputs/list-backup.txt"), "\n")
+	lines[1] += " - KEEP:FULL"
+	if want := strings.Join(lines, "\n"); out != want {
+		t.Errorf("list-backup:\n%s\nwant:\n%s", out, want)
 	}
 }

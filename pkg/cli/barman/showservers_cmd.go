@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gobarman/barman/pkg/backups"
 	"github.com/gobarman/barman/pkg/config"
 	"github.com/gobarman/barman/pkg/postgres"
 )
@@ -30,6 +31,7 @@ func (c *ShowServersCmd) Run(env *Env) error {
 		for _, k := range []string{"barman_home", "barman_lock_directory"} {
 			values[k] = env.Cfg.Global.Get(k)
 		}
+		addRetention(env, s, values)
 		st, err := liveStatus(env.Ctx, s)
 		if err != nil {
 			values["connection_error"] = err.Error()
@@ -60,6 +62,23 @@ func serverValues(s *config.Section) map[string]any {
 		}
 	}
 	return out
+}
+
+// addRetention shows the retention policy as Barman does (canonical
+// text, wal_retention_policy MAIN when enforced), and two lines of
+// Barman's status command: whether it is enforced, and whether
+// minimum_redundancy is met.
+func addRetention(env *Env, s *config.Section, values map[string]any) {
+	if p, ok := serverPolicy(s); ok {
+		values["retention_policy"] = p.Text
+		values["wal_retention_policy"] = "MAIN"
+	}
+	cat, err := backups.Load(layoutOf(env.Cfg, s))
+	if err != nil {
+		values["catalogue_error"] = err.Error()
+		return
+	}
+	values["retention_policies"], values["minimum_redundancy_requirements"] = retentionSummary(s, cat)
 }
 
 func isBool(o config.Option) bool { return o.Kind.Name == "bool" }

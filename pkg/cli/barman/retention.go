@@ -1,0 +1,179 @@
+package barman
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/gobarman/barman/pkg/backups"
+	"github.com/gobarman/barman/pkg/catalog"
+	"github.com/gobarman/barman/pkg/config"
+	"github.com/gobarman/barman/pkg/retention"
+)
+
+// serverPolicy returns the server's retention settings; ok is false when
+// it has no retention policy (nothing is removed automatically).
+func serverPolicy(s *config.Section) (p retention.Policy, ok bool) {
+	text := s.Get("retention_policy")
+	if text == "" {
+		return p, false
+	}
+	rp, err := config.ParseRetentionPolicy(text)
+	if err != nil { // the configuration loader refuses it first
+		return p, false
+	}
+	return retention.Policy{RetentionPolicy: rp, MinimumRedundancy: s.Int("minimum_redundancy")}, true
+}
+
+// retentionReport judges the backups of cat by the server's policy now;
+// nil when the server has none.
+func retentionReport(env *Env, s *config.Section, cat *backups.Catalogue) (*retention.Report, error) {
+	p, ok := serverPolicy(s)
+	if !ok {
+		return nil, nil
+	}
+	rep, err := retention.Evaluate(p, cat, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range rep.Warnings {
+		env.Log.Warn(w, "server", s.Name)
+	}
+	return rep, nil
+}
+
+// retentionStatus is b's status in rep, "" without a policy (list-backups
+// and show-backup then print none).
+func retentionStatus(rep *retention.Report, b *catalog.BackupInfo) string {
+	if rep == nil {
+		return ""
+	}
+	return string(rep.Status(b.ID))
+}
+
+// enforceRetention removes the server's OBSOLETE backups, oldest first,
+// with the WAL files only they needed (`barman cron`).
+func enforceRetention(env *Env, s *config.Section) error {
+	cat, err := backups.Load(layoutOf(env.Cfg, s))
+	if err != nil {
+		return err
+	}
+	rep, err := retentionReport(env, s, cat)
+	if rep == nil || err != nil {
+		return err
+	}
+	var ids []string
+	for _, b := range rep.Obsolete(cat) {
+		ids = append(ids, b.ID)
+	}
+	if len(ids) > 0 {
+		newRemover(env, s, rep).remove(ids)
+	}
+	return nil
+}
+
+// retentionDryRun prints what enforceRetention would remove from the
+// server, and why, without removing anything.
+func retentionDryRun(env *Env, s *config.Section) error {
+	l := layoutOf(env.Cfg, s)
+	cat, err := backups.Load(l)
+	if err != nil {
+		return err
+	}
+	rep, err := retentionReport(env, s, cat)
+	if err != nil {
+		return err
+	}
+	out := env.Out
+	if rep == nil {
+		out.Info("Server %s: no retention policy (retention_policy is empty): cron removes nothing", s.Name)
+		out.Result(s.Name, map[string]any{"retention_policy": nil, "backups": []any{}, "remove": []any{}})
+		return nil
+	}
+	out.Info("Server %s: %s, minimum_redundancy %d, at %s:", s.Name, rep.Policy.Text, rep.Policy.MinimumRedundancy, rep.Now.Format("2006-01-02 15:04:05"))
+	for _, w := range rep.Warnings {
+		out.Warning("%s", w)
+	}
+	verdicts := []any{}
+	for _, b := range cat.Backups {
+		v := rep.Verdicts[b.ID]
+		out.Info("\t%s %s: %s", b.ID, v.Status, v.Reason)
+		verdicts = append(verdicts, map[string]any{"backup_id": b.ID, "retention_status": string(v.Status), "reason": v.Reason})
+	}
+	steps, err := planRetention(rep, cat, l, s)
+	if err != nil {
+		return err
+	}
+	plan := []any{}
+	for _, st := range steps {
+		plan = append(plan, dryRunStep(env, s, st))
+	}
+	if len(steps) == 0 {
+		out.Info("\tNothing to remove")
+	}
+	out.Result(s.Name, map[string]any{"retention_policy": rep.Policy.Text, "minimum_redundancy": rep.Policy.MinimumRedundancy,
+		"now": rep.Now.Format(time.RFC3339), "backups": verdicts, "remove": plan})
+	return nil
+}
+
+// planRetention simulates the removal of the OBSOLETE backups.
+func planRetention(rep *retention.Report, cat *backups.Catalogue, l *catalog.Layout, s *config.Section) ([]retention.Step, error) {
+	if len(rep.Obsolete(cat)) == 0 {
+		return nil, nil
+	}
+	entries, err := l.ReadXlogDB()
+	if err != nil {
+		return nil, err
+	}
+	return retention.Plan(rep, backups.NewSimulation(cat, entries, concurrentBackup(s)))
+}
+
+// dryRunStep prints one step of the plan and returns it for -f json.
+func dryRunStep(env *Env, s *config.Section, st retention.Step) map[string]any {
+	out := env.Out
+	doc := map[string]any{"backup_id": st.Backup.ID, "reason": st.Verdict.Reason}
+	if st.Skip != "" {
+		out.Info("\tWould keep backup %s after all: %s", st.Backup.ID, st.Skip)
+		doc["skipped"] = st.Skip
+		return doc
+	}
+	var size int64
+	names := []string{}
+	for _, e := range st.WALs {
+		size += e.Size
+		names = append(names, e.Name)
+	}
+	out.Info("\tWould remove backup %s (%s)", st.Backup.ID, st.Verdict.Reason)
+	if st.Purge {
+		out.Info("\tand %d WAL files (%s) that no other backup needs%s", len(names), backups.PrettySize(float64(size)), colonIf(len(names) > 0))
+		for _, n := range names {
+			out.Info("\t\t%s", n)
+		}
+	} else {
+		out.Info("\tand no WAL file: an older backup still needs them")
+	}
+	doc["wal_files"], doc["wal_size_bytes"] = names, size
+	return doc
+}
+
+func colonIf(b bool) string {
+	if b {
+		return ":"
+	}
+	return ""
+}
+
+// retentionSummary is the retention line of show-server: whether the
+// policy is enforced and whether minimum_redundancy is met.
+func retentionSummary(s *config.Section, cat *backups.Catalogue) (policies, redundancy string) {
+	done := len(cat.Filter(catalog.StatusDone))
+	min := s.Int("minimum_redundancy")
+	redundancy = fmt.Sprintf("satisfied (%d/%d)", done, min)
+	if done < min {
+		redundancy = fmt.Sprintf("FAILED (%d/%d)", done, min)
+	}
+	p, ok := serverPolicy(s)
+	if !ok {
+		return "not enforced", redundancy
+	}
+	return fmt.Sprintf("enforced (mode: %s, retention: %s, WAL retention: MAIN)", s.Get("retention_policy_mode"), p.Text), redundancy
+}
