@@ -13,6 +13,10 @@ command -v psql >/dev/null || need+=(postgresql-client-15)
 command -v ssh >/dev/null || need+=(openssh-client)
 command -v rsync >/dev/null || need+=(rsync)
 command -v flock >/dev/null || need+=(util-linux)
+# The compression CLIs the compress tests check our output against.
+for tool in gzip:gzip pigz:pigz bzip2:bzip2 zstd:zstd lz4:lz4 xz:xz-utils; do
+	command -v "${tool%%:*}" >/dev/null || need+=("${tool#*:}")
+done
 command -v runuser >/dev/null || need+=(util-linux)
 # Debian's Barman 3.4: the peer the catalogue is tested against.
 [ -x /usr/bin/barman ] || need+=(barman)

@@ -16,10 +16,9 @@ import (
 // fixtureSource serves the real PostgreSQL 15 segments of pkg/walscan's
 // fixtures (000000010000000000000002 to 4: commits, an abort, restore
 // points before_x, in_seg3 and after_switch).
-type fixtureSource struct{ opened []string }
+type fixtureSource struct{}
 
 func (f *fixtureSource) Open(name string) (io.ReadCloser, error) {
-	f.opened = append(f.opened, name)
 	b, err := os.ReadFile(filepath.Join("..", "walscan", "testdata", name+".zst"))
 	if err != nil {
 		return nil, err

@@ -20,10 +20,14 @@ func (r *run) afterBackup() error {
 	if r.cmd.WaitTimeout > 0 {
 		deadline = time.Now().Add(time.Duration(r.cmd.WaitTimeout) * time.Second)
 	}
-	announced := false
+	announced, purged := false, false
 	for {
 		if err := archiveWAL(r.env, r.srv, 30*time.Second); err != nil {
 			r.env.Out.Warning("archiving WAL after the backup: %v", err)
+		}
+		if !purged {
+			r.purgeBeforeFirst()
+			purged = true
 		}
 		st, err := checkBackup(r.env, r.srv, r.info.ID)
 		if err != nil || st != catalog.StatusWaitingForWALs || !r.cmd.Wait {
@@ -123,8 +127,10 @@ func (r *run) streamingConninfo() string {
 func prettyBytes(n int64) string { return backups.PrettySize(float64(n)) }
 
 // purgeBeforeFirst removes, when this is the server's first backup, the
-// WAL files archived before it: no backup can use them (Barman does the
-// same when a first backup's copy completes).
+// WAL files archived before it: no backup can use them. Barman does the
+// same when the copy completes; barman does it once the WAL that arrived
+// meanwhile is archived, so that a segment PostgreSQL archived late is
+// purged too.
 func (r *run) purgeBeforeFirst() {
 	cat, err := backups.Load(r.layout)
 	if err != nil || cat.Previous(r.info.ID) != nil || r.info.BeginWAL() == "" {

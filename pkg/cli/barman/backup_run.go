@@ -100,8 +100,6 @@ func (r *run) do() error {
 	err := r.copyWithRetries()
 	if err != nil {
 		r.fail(err)
-	} else {
-		r.purgeBeforeFirst()
 	}
 	r.hooks.Post(r.env.Ctx, "backup", r.hookEnv(), errText(err))
 	return err

@@ -3,6 +3,7 @@ package barman
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -54,5 +55,25 @@ func TestKeepRefused(t *testing.T) {
 	}
 	if _, errs, code := c.run("keep", "-s", "pg", "nosuch"); code != 1 || errs != "ERROR: Unknown backup 'nosuch' for server 'pg'\n" {
 		t.Errorf("unknown backup: exit %d, %q", code, errs)
+	}
+}
+
+// show-server shows the policy as Barman does (canonical text, MAIN) and
+// two lines of Barman's status: enforced or not, and minimum_redundancy.
+func TestShowServerRetention(t *testing.T) {
+	c := newCat34(t, false, map[string]string{"pg": "retention_policy = redundancy 2\nminimum_redundancy = 3\n"})
+	out, _, _ := c.run("show-server", "pg")
+	for _, want := range []string{"\tretention_policy: REDUNDANCY 2\n", "\twal_retention_policy: MAIN\n",
+		"\tretention_policies: enforced (mode: auto, retention: REDUNDANCY 2, WAL retention: MAIN)\n",
+		"\tminimum_redundancy_requirements: FAILED (2/3)\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("show-server lacks %q:\n%s", want, out)
+		}
+	}
+	out, _, _ = c.run("show-server", "pgfail")
+	for _, want := range []string{"\tretention_policy: None\n", "\tretention_policies: not enforced\n", "\tminimum_redundancy_requirements: satisfied (0/0)\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("show-server pgfail lacks %q:\n%s", want, out)
+		}
 	}
 }

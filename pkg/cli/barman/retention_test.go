@@ -285,3 +285,59 @@ func checkDryRun(t *testing.T, dry string, before, after []string) {
 		t.Errorf("the dry run announced:\n%s\ncron removed:\n%s", strings.Join(announced, "\n"), strings.Join(gone, "\n"))
 	}
 }
+
+// cron skips an obsolete backup that is being recovered from (its recover
+// lock is held), with a warning and exit 0, removes the others, and
+// removes the skipped one at the next run. The delete hook scripts run
+// around each removal with the backup's environment.
+func TestRetentionSkipsBackupBeingRecovered(t *testing.T) {
+	D := catalog.StatusDone
+	day := 24 * time.Hour
+	dir := t.TempDir()
+	hooks := "pre_delete_script = echo pre $BARMAN_BACKUP_ID $BARMAN_STATUS $BARMAN_NEXT_ID >> " + dir + "/hooks\n" +
+		"post_delete_retry_script = echo post $BARMAN_BACKUP_ID \"$BARMAN_ERROR\" >> " + dir + "/hooks\n"
+	p := newRetentionPair(t, "retention_policy = REDUNDANCY 1\n"+hooks, []fakeBackup{{30 * day, D, "", 1}, {20 * day, D, "", 1}, {day, D, "", 1}})
+	c := p.ours
+	cat, err := backups.Load(catalog.NewLayout(c.home, "pg", catalog.Dirs{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, second, third := cat.Backups[0].ID, cat.Backups[1].ID, cat.Backups[2].ID
+	lk, err := lock.Acquire(context.Background(), backups.RecoverLockFile(c.home, "pg", second), "recover", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, errs, code := c.run("cron")
+	lk.Unlock()
+	want := "WARNING: Skipping delete of backup " + second + " of server pg: a recovery from it is running. The retention policy removes it at a later run.\n"
+	if code != 0 || errs != want || !strings.Contains(out, "Deleted backup "+first) || strings.Contains(out, "Deleted backup "+second) {
+		t.Fatalf("cron while a recovery runs: exit %d\n%s%s", code, out, errs)
+	}
+	out, errs, code = c.run("cron")
+	if code != 0 || errs != "" || !strings.Contains(out, "Deleted backup "+second) {
+		t.Fatalf("next cron: exit %d\n%s%s", code, out, errs)
+	}
+	if ents, _ := os.ReadDir(filepath.Join(c.home, "pg", "base")); len(ents) != 1 || ents[0].Name() != third {
+		t.Errorf("base/ holds %v", ents)
+	}
+	got := readFile(t, filepath.Join(dir, "hooks"))
+	wantHooks := "pre " + first + " DONE " + second + "\npost " + first + " \n" +
+		"pre " + second + " DONE " + third + "\npost " + second + " \n"
+	if got != wantHooks {
+		t.Errorf("hook runs:\n%s\nwant:\n%s", got, wantHooks)
+	}
+}
+
+// With a policy, delete still refuses to go below minimum_redundancy.
+func TestDeleteBelowMinimumRedundancyWithPolicy(t *testing.T) {
+	D := catalog.StatusDone
+	p := newRetentionPair(t, "retention_policy = REDUNDANCY 1\nminimum_redundancy = 2\n", []fakeBackup{{48 * time.Hour, D, "", 1}, {24 * time.Hour, D, "", 1}})
+	_, errs, code := p.ours.run("delete", "pg", "oldest")
+	if code != 1 || !strings.Contains(errs, "due to minimum redundancy requirements (minimum redundancy = 2, current redundancy = 2)") {
+		t.Errorf("exit %d: %s", code, errs)
+	}
+	out, errs, code := p.ours.run("cron")
+	if code != 0 || strings.Contains(out, "Deleted backup") {
+		t.Errorf("cron removed a backup below minimum_redundancy: exit %d\n%s%s", code, out, errs)
+	}
+}
