@@ -1,6 +1,7 @@
 package backups
 
 import (
+	"iter"
 	"slices"
 	"strings"
 
@@ -104,15 +105,15 @@ func (w *WALIndex) Put(name string) {
 	}
 }
 
-// Remaining returns the entries that were not removed, in xlog.db order.
-func (w *WALIndex) Remaining() []catalog.WALEntry {
-	out := make([]catalog.WALEntry, 0, len(w.entries)-w.nGone)
-	for i, e := range w.entries {
-		if !w.gone[i] {
-			out = append(out, e)
+// Remaining yields the entries that were not removed, in xlog.db order.
+func (w *WALIndex) Remaining() iter.Seq[catalog.WALEntry] {
+	return func(yield func(catalog.WALEntry) bool) {
+		for i, e := range w.entries {
+			if !w.gone[i] && !yield(e) {
+				return
+			}
 		}
 	}
-	return out
 }
 
 // Simulation is a server's catalogue and WAL archive in memory, from

@@ -53,7 +53,7 @@ func TestWALIndexTakeMatchesFullScan(t *testing.T) {
 			if !slices.Equal(got, nonNil(want)) {
 				t.Fatalf("round %d step %d, plan %+v (until %s):\ntake %v\nscan %v", round, step, p, beginOf(p), got, want)
 			}
-			if r := names(w.Remaining()); !slices.Equal(r, names(left)) {
+			if r := names(slices.Collect(w.Remaining())); !slices.Equal(r, names(left)) {
 				t.Fatalf("round %d step %d: remaining %v, want %v", round, step, r, names(left))
 			}
 		}
@@ -88,7 +88,7 @@ func TestWALIndexPut(t *testing.T) {
 	w := NewWALIndex(archive34)
 	taken := w.Take(WALRemoval{Remove: true})
 	w.Put(taken[0].Name)
-	if r := w.Remaining(); len(r) != len(archive34)-len(taken)+1 || r[0].Name != taken[0].Name {
+	if r := slices.Collect(w.Remaining()); len(r) != len(archive34)-len(taken)+1 || r[0].Name != taken[0].Name {
 		t.Errorf("remaining %v", names(r))
 	}
 	if again := w.Take(WALRemoval{Remove: true}); len(again) != 1 || again[0].Name != taken[0].Name {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"reflect"
+	"slices"
 	"testing"
 )
 
@@ -87,6 +88,20 @@ func FuzzXlogDB(f *testing.F) {
 		}
 		if out2 := FormatXlogDB(entries2); !bytes.Equal(out, out2) {
 			t.Fatalf("FormatXlogDB not stable:\n%q\n%q", out, out2)
+		}
+		// The name scanner finds exactly the names the parser reads.
+		want := map[string]bool{"000000010000000000000001": true}
+		for _, e := range entries {
+			want[e.Name] = true
+		}
+		found, err := scanXlogDBNames(bytes.NewReader(data), "fuzz", want)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name := range want {
+			if found[name] != slices.ContainsFunc(entries, func(e WALEntry) bool { return e.Name == name }) {
+				t.Fatalf("scanner and parser disagree on %q in %q", name, data)
+			}
 		}
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"iter"
 	"os"
 	"path/filepath"
 	"slices"
@@ -118,4 +119,9 @@ func (l *Layout) AppendXlogDB(entries ...WALEntry) error {
 // WriteXlogDB replaces the server's xlog.db with entries.
 func (l *Layout) WriteXlogDB(entries []WALEntry) error {
 	return WriteXlogDB(l.XlogDBPath(), entries)
+}
+
+// WriteXlogDBSeq replaces the server's xlog.db with a sequence of entries.
+func (l *Layout) WriteXlogDBSeq(entries iter.Seq[WALEntry]) error {
+	return WriteXlogDBSeq(l.XlogDBPath(), entries)
 }

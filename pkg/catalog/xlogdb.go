@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // WALEntry is one line of xlog.db, the catalogue of archived WAL files.
@@ -32,13 +33,18 @@ func isDecimalFloat(s string) bool {
 // ParseXlogDBLine parses one xlog.db line. Fields are separated by any
 // whitespace, as Python's str.split() separates them: name, size, time,
 // then compression (3.0+) and encryption (3.13+); "None" is an unset
-// compression or encryption.
+// compression or encryption. The entry's strings share line's memory.
 func ParseXlogDBLine(line string) (WALEntry, error) {
-	f := strings.FieldsFunc(line, pyIsSpace)
-	if len(f) < 3 || len(f) > 5 {
-		return WALEntry{}, fmt.Errorf("want 3 to 5 fields (name size time [compression [encryption]]), found %d", len(f))
+	var f [5]string
+	n, more := splitFields(line, &f)
+	if n < 3 || more {
+		count := n
+		if more {
+			count = len(strings.FieldsFunc(line, pyIsSpace))
+		}
+		return WALEntry{}, fmt.Errorf("want 3 to 5 fields (name size time [compression [encryption]]), found %d", count)
 	}
-	e := WALEntry{Name: f[0], TimeText: f[2], Fields: len(f)}
+	e := WALEntry{Name: f[0], TimeText: f[2], Fields: n}
 	var err error
 	if e.Size, err = strconv.ParseInt(f[1], 10, 64); err != nil || e.Size < 0 {
 		return WALEntry{}, fmt.Errorf("invalid size %q", f[1])
@@ -46,13 +52,50 @@ func ParseXlogDBLine(line string) (WALEntry, error) {
 	if e.Time, err = strconv.ParseFloat(f[2], 64); err != nil || !isDecimalFloat(f[2]) || math.IsInf(e.Time, 0) {
 		return WALEntry{}, fmt.Errorf("invalid time %q", f[2])
 	}
-	if len(f) > 3 {
+	if n > 3 {
 		e.Compression = noneToEmpty(f[3])
 	}
-	if len(f) > 4 {
+	if n > 4 {
 		e.Encryption = noneToEmpty(f[4])
 	}
 	return e, nil
+}
+
+// splitFields splits line at whitespace (Python's) into f, and says
+// whether there were more fields than f holds.
+func splitFields(line string, f *[5]string) (n int, more bool) {
+	i := 0
+	for {
+		for i < len(line) {
+			r, size := rune(line[i]), 1
+			if r >= utf8.RuneSelf {
+				r, size = utf8.DecodeRuneInString(line[i:])
+			}
+			if !pyIsSpace(r) {
+				break
+			}
+			i += size
+		}
+		if i == len(line) {
+			return n, false
+		}
+		start := i
+		for i < len(line) {
+			r, size := rune(line[i]), 1
+			if r >= utf8.RuneSelf {
+				r, size = utf8.DecodeRuneInString(line[i:])
+			}
+			if pyIsSpace(r) {
+				break
+			}
+			i += size
+		}
+		if n == len(f) {
+			return n, true
+		}
+		f[n] = line[start:i]
+		n++
+	}
 }
 
 func noneToEmpty(s string) string {
@@ -72,8 +115,15 @@ func emptyToNone(s string) string {
 // Line returns the entry as Barman 3.4 writes it:
 // "name\tsize\ttime\tcompression\n". An entry read with 3 or 5 fields
 // keeps that many; a new entry gets 5 only when it has an encryption.
-func (e WALEntry) Line() string {
-	f := []string{e.Name, strconv.FormatInt(e.Size, 10), e.timeText()}
+func (e WALEntry) Line() string { return string(e.AppendLine(nil)) }
+
+// AppendLine appends Line to b.
+func (e WALEntry) AppendLine(b []byte) []byte {
+	b = append(b, e.Name...)
+	b = append(b, '\t')
+	b = strconv.AppendInt(b, e.Size, 10)
+	b = append(b, '\t')
+	b = append(b, e.timeText()...)
 	n := e.Fields
 	if n == 0 || n == 3 && e.Compression != "" {
 		n = 4
@@ -82,12 +132,12 @@ func (e WALEntry) Line() string {
 		n = 5
 	}
 	if n >= 4 {
-		f = append(f, emptyToNone(e.Compression))
+		b = append(append(b, '\t'), emptyToNone(e.Compression)...)
 	}
 	if n == 5 {
-		f = append(f, emptyToNone(e.Encryption))
+		b = append(append(b, '\t'), emptyToNone(e.Encryption)...)
 	}
-	return strings.Join(f, "\t") + "\n"
+	return append(b, '\n')
 }
 
 func (e WALEntry) timeText() string {

@@ -177,7 +177,7 @@ func (h *history) check(t *testing.T, desc string, rep *Report, steps []Step, si
 		t.Fatalf("%s\n%d DONE backups remain, minimum_redundancy is %d", desc, doneAfter, h.policy.MinimumRedundancy)
 	}
 	have := map[string]bool{}
-	for _, e := range sim.WAL.Remaining() {
+	for _, e := range slices.Collect(sim.WAL.Remaining()) {
 		have[e.Name] = true
 	}
 	if h.switchAt > 0 && !have["00000002.history"] {

@@ -226,7 +226,7 @@ func (r *remover) finish(sim *backups.Simulation, out []*removal) {
 	l := layoutOf(r.env.Cfg, r.s)
 	var xlogErr error
 	if purging {
-		if xlogErr = l.WriteXlogDB(sim.WAL.Remaining()); xlogErr != nil {
+		if xlogErr = l.WriteXlogDBSeq(sim.WAL.Remaining()); xlogErr != nil {
 			r.env.Out.Error("cannot rewrite %s: %v; the WAL files of the removed backups stay archived", l.XlogDBPath(), xlogErr)
 		}
 	}
@@ -324,7 +324,7 @@ func (r *remover) purgeBefore(b *catalog.BackupInfo) ([]string, error) {
 	if len(wals) == 0 {
 		return nil, nil
 	}
-	if err := l.WriteXlogDB(w.Remaining()); err != nil {
+	if err := l.WriteXlogDBSeq(w.Remaining()); err != nil {
 		return nil, err
 	}
 	var names []string

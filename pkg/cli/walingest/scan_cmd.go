@@ -65,10 +65,7 @@ func (cmd *scanCmd) Run(e *runEnv) error {
 	if err != nil {
 		return err
 	}
-	names, err := s.arch.Catalogued()
-	if err != nil {
-		return err
-	}
+	cat := &lazyCatalogued{arch: s.arch, paths: paths}
 	w := stream.NewWriter(e.stdout)
 	n := newCounts()
 	for _, p := range paths {
@@ -78,7 +75,7 @@ func (cmd *scanCmd) Run(e *runEnv) error {
 		if err := s.preArchive(e, p); errors.Is(err, hooks.ErrAbortStop) {
 			break
 		}
-		if err := cmd.inspect(e, s, p, names, w, n); err != nil {
+		if err := cmd.inspect(e, s, p, cat, w, n); err != nil {
 			return err
 		}
 	}
@@ -88,12 +85,12 @@ func (cmd *scanCmd) Run(e *runEnv) error {
 	return n.err()
 }
 
-func (cmd *scanCmd) inspect(e *runEnv, s *server, p string, names map[string]bool, w *stream.Writer, n *counts) error {
+func (cmd *scanCmd) inspect(e *runEnv, s *server, p string, cat *lazyCatalogued, w *stream.Writer, n *counts) error {
 	exp, err := s.arch.Expect()
 	if err != nil {
 		return err
 	}
-	res := s.arch.Inspect(e.ctx, p, exp, func(name string) bool { return names[name] })
+	res := s.arch.Inspect(e.ctx, p, exp, cat.has)
 	switch {
 	case res.Error != nil:
 		n.errors++
@@ -166,4 +163,30 @@ func (s *server) preArchive(e *runEnv, p string) error {
 		env["BARMAN_TIMESTAMP"] = strconv.FormatFloat(catalog.MtimeSeconds(st.ModTime()), 'f', -1, 64)
 	}
 	return s.hooks.Pre(e.ctx, "archive", env)
+}
+
+// lazyCatalogued answers whether a file is in xlog.db, reading xlog.db
+// once, for the files of the run, the first time it is asked: only a
+// file already in the archive (a duplicate, or a run killed before its
+// commit) makes it read.
+type lazyCatalogued struct {
+	arch  *archive.Archive
+	paths []string
+	names map[string]bool
+}
+
+// has reports whether name is catalogued. When xlog.db cannot be read it
+// says no: the commit step looks again before it appends anything.
+func (l *lazyCatalogued) has(name string) bool {
+	if l.names == nil {
+		bases := make([]string, len(l.paths))
+		for i, p := range l.paths {
+			bases[i] = filepath.Base(p)
+		}
+		var err error
+		if l.names, err = l.arch.CataloguedAmong(bases); err != nil {
+			l.names = map[string]bool{}
+		}
+	}
+	return l.names[name]
 }
