@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"sync"
 )
 
 // Output is Barman's output writer. In console format messages and
@@ -11,6 +12,7 @@ import (
 // collected and printed as one JSON object (sorted keys) at Close, with
 // messages under _INFO, _WARNING and _ERROR, as Barman does.
 type Output struct {
+	mu             sync.Mutex // steps of a command may write at once
 	json           bool
 	quiet          bool
 	stdout, stderr io.Writer
@@ -27,7 +29,11 @@ func NewOutput(format string, quiet bool, stdout, stderr io.Writer) *Output {
 func (o *Output) JSON() bool { return o.json }
 
 // Failed reports whether an error was written.
-func (o *Output) Failed() bool { return o.failed }
+func (o *Output) Failed() bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.failed
+}
 
 func (o *Output) message(kind, format string, args ...any) {
 	list, _ := o.doc[kind].([]string)
@@ -36,6 +42,8 @@ func (o *Output) message(kind, format string, args ...any) {
 
 // Info prints an informational line on standard output (not with -q).
 func (o *Output) Info(format string, args ...any) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
 	switch {
 	case o.json:
 		o.message("_INFO", format, args...)
@@ -46,6 +54,8 @@ func (o *Output) Info(format string, args ...any) {
 
 // Line prints a result line in console format (also with -q).
 func (o *Output) Line(format string, args ...any) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
 	if !o.json {
 		fmt.Fprintf(o.stdout, format+"\n", args...)
 	}
@@ -53,6 +63,8 @@ func (o *Output) Line(format string, args ...any) {
 
 // Warning prints "WARNING: ..." on standard error.
 func (o *Output) Warning(format string, args ...any) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
 	if o.json {
 		o.message("_WARNING", format, args...)
 		return
@@ -62,6 +74,8 @@ func (o *Output) Warning(format string, args ...any) {
 
 // Error prints "ERROR: ..." on standard error and makes the exit non-zero.
 func (o *Output) Error(format string, args ...any) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
 	o.failed = true
 	if o.json {
 		o.message("_ERROR", format, args...)
@@ -72,6 +86,8 @@ func (o *Output) Error(format string, args ...any) {
 
 // Result records a top-level JSON key (ignored in console format).
 func (o *Output) Result(key string, value any) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
 	if o.json {
 		o.doc[key] = value
 	}
@@ -79,6 +95,8 @@ func (o *Output) Result(key string, value any) {
 
 // Close prints the JSON document. It is safe to call more than once.
 func (o *Output) Close() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
 	if !o.json || o.doc == nil {
 		return
 	}

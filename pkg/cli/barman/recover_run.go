@@ -1,6 +1,7 @@
 package barman
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -26,6 +27,7 @@ import (
 // recoverRun is one run of recover.
 type recoverRun struct {
 	env     *Env
+	ctx     context.Context // the copy's: cancelled when a step of it fails
 	c       *RecoverCmd
 	s       *config.Section
 	cat     *backups.Catalogue
@@ -50,7 +52,7 @@ type recoverRun struct {
 
 // Run recovers the backup into the destination.
 func (c *RecoverCmd) Run(env *Env) error {
-	r := &recoverRun{env: env, c: c, start: time.Now()}
+	r := &recoverRun{env: env, ctx: env.Ctx, c: c, start: time.Now()}
 	servers, err := env.Servers([]string{c.Server})
 	if err != nil {
 		return err

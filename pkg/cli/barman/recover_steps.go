@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/gobarman/barman/pkg/archive"
 	"github.com/gobarman/barman/pkg/backups"
 	"github.com/gobarman/barman/pkg/fsutil"
@@ -35,6 +37,21 @@ func (r *recoverRun) recover() error {
 	out.Info("Destination directory: %s", r.dest)
 	if r.target.IsPITR() {
 		out.Info("Doing PITR. %s", r.target)
+	}
+	if r.ssh == nil && !r.delta && !r.getWAL {
+		// Locally, the WAL is decompressed (CPU) while the files are
+		// copied (mostly disk): one failing stops the other. Not with
+		// --delta-restore, which removes what the backup does not have.
+		g, ctx := errgroup.WithContext(r.ctx)
+		r.ctx = ctx
+		g.Go(r.copyData)
+		g.Go(r.prepareWAL)
+		err := g.Wait()
+		r.ctx = r.env.Ctx
+		if err != nil {
+			return err
+		}
+		return r.configure()
 	}
 	if err := r.copyData(); err != nil {
 		return err
@@ -75,9 +92,9 @@ func (r *recoverRun) copyData() error {
 	opt.Progress = func(d, t int64) { done.Store(d); total.Store(t) }
 	stop := showProgress(r.env.Stderr, func() (int64, int64) { return done.Load(), total.Load() })
 	if r.ssh == nil {
-		r.copied, err = restore.Local(r.env.Ctx, dir, recs, r.mapping, opt)
+		r.copied, err = restore.Local(r.ctx, dir, recs, r.mapping, opt)
 	} else {
-		r.copied, err = restore.Remote(r.env.Ctx, r.ssh, dir, recs, r.mapping, opt)
+		r.copied, err = restore.Remote(r.ctx, r.ssh, dir, recs, r.mapping, opt)
 	}
 	stop()
 	if err != nil {
@@ -96,7 +113,7 @@ func (r *recoverRun) rename(from, to string) error {
 	if r.ssh == nil {
 		return os.Rename(filepath.Join(r.dest, from), filepath.Join(r.dest, to))
 	}
-	_, err := restore.RunScript(r.env.Ctx, r.ssh, "mv "+shellQuote(path.Join(r.dest, from))+" "+shellQuote(path.Join(r.dest, to)))
+	_, err := restore.RunScript(r.ctx, r.ssh, "mv "+shellQuote(path.Join(r.dest, from))+" "+shellQuote(path.Join(r.dest, to)))
 	return err
 }
 
@@ -130,7 +147,7 @@ func (r *recoverRun) prepareWAL() error {
 	if r.ssh == nil {
 		sink = &recovery.LocalSink{Dir: sinkDir, Done: !pitr}
 	} else {
-		sink = recovery.NewRemoteSink(r.env.Ctx, r.ssh, sinkDir, !pitr)
+		sink = recovery.NewRemoteSink(r.ctx, r.ssh, sinkDir, !pitr)
 	}
 	out.Info("Copying required WAL segments.")
 	plan := recovery.Plan{Server: r.s.Name, SegSize: r.b.XlogSegmentSize(), BeginWAL: r.b.BeginWAL(), EndWAL: r.b.EndWAL(),
@@ -139,7 +156,7 @@ func (r *recoverRun) prepareWAL() error {
 		plan.NoScan = true
 		out.Warning("WAL records of PostgreSQL %d are not read by this barman: all the archived WAL is copied and the target is checked by PostgreSQL only", v/10000)
 	}
-	res, err := recovery.Prepare(r.env.Ctx, plan, walSource{a}, sink)
+	res, err := recovery.Prepare(r.ctx, plan, walSource{a}, sink)
 	if cerr := sink.Close(); err == nil {
 		err = cerr
 	}
@@ -308,7 +325,7 @@ func (r *recoverRun) applyConf(plan recoveryconf.Plan) error {
 		}
 		return nil
 	}
-	sink := recovery.NewRemoteSink(r.env.Ctx, r.ssh, r.dest, false)
+	sink := recovery.NewRemoteSink(r.ctx, r.ssh, r.dest, false)
 	now := time.Now()
 	for _, n := range names(plan.Origin) {
 		if err := sink.Put(n+".origin", plan.Origin[n], now); err != nil {
@@ -329,7 +346,7 @@ func (r *recoverRun) applyConf(plan recoveryconf.Plan) error {
 		for _, n := range plan.Remove {
 			script.WriteString(" " + shellQuote(path.Join(r.dest, n)))
 		}
-		_, err := restore.RunScript(r.env.Ctx, r.ssh, script.String())
+		_, err := restore.RunScript(r.ctx, r.ssh, script.String())
 		return err
 	}
 	return nil

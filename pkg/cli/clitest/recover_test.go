@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -264,6 +265,21 @@ func (h *history) faults(t *testing.T) {
 			}
 		})
 	}
+	t.Run("destination not writable", func(t *testing.T) {
+		// Root writes anywhere but on a read-only file system.
+		if os.Getuid() != 0 {
+			pgtest.Unavailable(t, "mounting a read-only tmpfs needs root")
+		}
+		ro := pgtest.TempDir(t)
+		if err := syscall.Mount("tmpfs", ro, "tmpfs", syscall.MS_RDONLY, "size=1m"); err != nil {
+			pgtest.Unavailable(t, "cannot mount a tmpfs: %v", err)
+		}
+		defer syscall.Unmount(ro, 0)
+		out, errOut, code := run(t, "barman", "-c", h.s.conf, "recover", "--tablespace", "tbs1:"+filepath.Join(pgtest.TempDir(t), "t"), "main", h.id, ro)
+		if code == 0 || !strings.Contains(errOut, "is not writable by") || !strings.Contains(errOut, ro) {
+			t.Errorf("exit %d, want an error naming %s as not writable:\n%s%s", code, ro, out, errOut)
+		}
+	})
 	t.Run("delta restore into the non-empty directory", func(t *testing.T) {
 		out, errOut, code := run(t, "barman", "-c", h.s.conf, "recover", "--delta-restore", "--tablespace", "tbs1:"+filepath.Join(pgtest.TempDir(t), "t"), "main", h.id, full)
 		if code != 0 || !strings.Contains(out, "Delta restore") {
