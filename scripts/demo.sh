@@ -143,4 +143,20 @@ first=$("$BARMAN" -c "$work/barman.conf" get-wal --peek 1 main 00000001000000000
 run "$BARMAN" -c "$work/barman.conf" get-wal -o "$work" main "$first"
 ls -l "$work/$first"
 
+say "Retention: keep one backup (REDUNDANCY 1), and take a second backup"
+echo "retention_policy = REDUNDANCY 1" >>"$work/barman.conf"
+run "$BARMAN" -c "$work/barman.conf" backup --wait main
+run "$BARMAN" -c "$work/barman.conf" list-backups main
+
+say "What cron would remove, and why (nothing is removed)"
+run "$BARMAN" -c "$work/barman.conf" cron --dry-run
+
+say "cron enforces the policy: the older backup goes, with the WAL only it needed"
+run "$BARMAN" -c "$work/barman.conf" cron
+run "$BARMAN" -c "$work/barman.conf" list-backups main
+if [ "$("$BARMAN" -c "$work/barman.conf" list-backups --minimal main | wc -l)" != 1 ]; then
+	echo "FAILED: REDUNDANCY 1 left more than one backup" >&2
+	exit 1
+fi
+
 say "Done: cleaning up $work"

@@ -112,8 +112,12 @@ func (r *Report) redundancy(c *backups.Catalogue) error {
 		switch {
 		case st != "":
 			r.Verdicts[b.ID] = Verdict{st, keptReason(st) + fmt.Sprintf("; it is number %d of the DONE backups, newest first", i+1)}
+		case i < n && n == 1:
+			r.Verdicts[b.ID] = Verdict{Valid, fmt.Sprintf("the newest DONE backup (%s)", p.Text)}
 		case i < n:
 			r.Verdicts[b.ID] = Verdict{Valid, fmt.Sprintf("one of the %d newest DONE backups (%s)", n, p.Text)}
+		case n == 1:
+			r.Verdicts[b.ID] = Verdict{Obsolete, fmt.Sprintf("older than the newest DONE backup (%s)", p.Text)}
 		default:
 			r.Verdicts[b.ID] = Verdict{Obsolete, fmt.Sprintf("older than the %d newest DONE backups (%s)", n, p.Text)}
 		}

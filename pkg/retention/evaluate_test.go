@@ -89,8 +89,12 @@ func TestEvaluateReasons(t *testing.T) {
 	if r := rep.Verdicts[c.Backups[1].ID].Reason; !strings.Contains(r, "the newest backup that ended before the recovery window starts") {
 		t.Errorf("covering backup's reason: %s", r)
 	}
+	rep, _ = Evaluate(redundancy(2, 0), c, now)
+	if r := rep.Verdicts[c.Backups[0].ID].Reason; r != "older than the 2 newest DONE backups (REDUNDANCY 2)" {
+		t.Errorf("OBSOLETE reason: %s", r)
+	}
 	rep, _ = Evaluate(redundancy(1, 0), c, now)
-	if r := rep.Verdicts[c.Backups[0].ID].Reason; r != "older than the 1 newest DONE backups (REDUNDANCY 1)" {
+	if r := rep.Verdicts[c.Backups[0].ID].Reason; r != "older than the newest DONE backup (REDUNDANCY 1)" {
 		t.Errorf("OBSOLETE reason: %s", r)
 	}
 }
