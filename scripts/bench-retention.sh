@@ -10,6 +10,8 @@
 # warm) in the same run:
 #
 #   - ours cron --dry-run, REDUNDANCY BACKUPS-1: the plan, nothing removed;
+#   - ours list-backups: every backup's sizes and status (not a retention
+#     step, but what a DBA runs on such a catalogue);
 #   - ours cron, REDUNDANCY BACKUPS-1: the steady state, one backup and the
 #     WAL files only it needed go;
 #   - ours cron, REDUNDANCY BACKUPS/2: a first enforcement, half the
@@ -124,6 +126,8 @@ steady="REDUNDANCY $((BACKUPS - 1))"
 fresh home
 measure "ours cron --dry-run ($steady)" "$BARMAN" -c "$(conf ours "$work/run" "$steady")" cron --dry-run
 grep -q "Would remove backup" "$work/ours_cron_--dry-run_(${steady// /_}).out" || die "the dry run removes nothing"
+measure "ours list-backups ($steady)" "$BARMAN" -c "$(conf ours "$work/run" "$steady")" list-backups main
+[ "$(grep -c OBSOLETE "$work/ours_list-backups_(${steady// /_}).out")" = 1 ] || die "list-backups does not show one OBSOLETE backup"
 fresh home
 measure "ours cron ($steady)" "$BARMAN" -c "$(conf ours "$work/run" "$steady")" cron
 [ "$(ls "$work/run/main/base" | wc -l)" = $((BACKUPS - 1)) ] || die "ours: $(ls "$work/run/main/base" | wc -l) backups left"

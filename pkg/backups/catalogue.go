@@ -21,6 +21,11 @@ type Catalogue struct {
 	Server  string
 	Backups []*catalog.BackupInfo // sorted by ID, oldest first
 	keeps   map[string]keepEntry  // keep annotations read so far
+	sorted  struct {              // whether the xlog.db entries last seen are in name order
+		first *catalog.WALEntry
+		n     int
+		ok    bool
+	}
 }
 
 // Load reads every backup.info of the server.

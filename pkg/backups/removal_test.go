@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/gobarman/barman/pkg/catalog"
@@ -93,5 +94,43 @@ func TestWALIndexPut(t *testing.T) {
 	}
 	if again := w.Take(WALRemoval{Remove: true}); len(again) != 1 || again[0].Name != taken[0].Name {
 		t.Errorf("taken again: %v", names(again))
+	}
+}
+
+// On xlog.db in name order, WALsUntilNext starts at a binary-searched
+// position; the result is what the full scan gives.
+func TestWALsUntilNextSortedShortcut(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 2))
+	for round := range 200 {
+		var entries []catalog.WALEntry
+		for n := 1; n <= 30; n++ {
+			name := fmt.Sprintf("%08X%08X%08X", 1+rng.IntN(2), 0, n)
+			entries = append(entries, wal(name, int64(n), float64(n)))
+			if rng.IntN(6) == 0 {
+				entries = append(entries, wal(name+".00000028.backup", 1, float64(n)))
+			}
+			if rng.IntN(10) == 0 {
+				entries = append(entries, wal(fmt.Sprintf("%08X.history", 1+rng.IntN(3)), 1, float64(n)))
+			}
+		}
+		slices.SortFunc(entries, func(a, b catalog.WALEntry) int { return strings.Compare(a.Name, b.Name) })
+		entries = slices.CompactFunc(entries, func(a, b catalog.WALEntry) bool { return a.Name == b.Name })
+		var list []*catalog.BackupInfo
+		for i, n := 0, 1+rng.IntN(5); i < 4; i, n = i+1, n+1+rng.IntN(6) {
+			seg := fmt.Sprintf("%08X%08X%08X", 1+rng.IntN(2), 0, n)
+			list = append(list, done(t, fmt.Sprintf("2026010%dT000000", i+1), seg, seg))
+		}
+		c := newCat(t, list...)
+		for _, b := range list {
+			for _, hist := range []bool{false, true} {
+				fast, err1 := c.WALsUntilNext(b, entries, hist)
+				c.sorted.first, c.sorted.n, c.sorted.ok = &entries[0], len(entries), false // force the full scan
+				slow, err2 := c.WALsUntilNext(b, entries, hist)
+				c.sorted.n = 0
+				if !slices.Equal(names(fast), names(slow)) || (err1 == nil) != (err2 == nil) {
+					t.Fatalf("round %d backup %s history %v:\nshortcut %v (%v)\nfull     %v (%v)", round, b.BeginWAL(), hist, names(fast), err1, names(slow), err2)
+				}
+			}
+		}
 	}
 }

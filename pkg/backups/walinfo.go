@@ -2,6 +2,8 @@ package backups
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/gobarman/barman/pkg/catalog"
 	"github.com/gobarman/barman/pkg/walname"
@@ -35,6 +37,18 @@ func (c *Catalogue) WALsUntilNext(b *catalog.BackupInfo, entries []catalog.WALEn
 		nextEnd = next.EndWAL()
 	}
 	var out []catalog.WALEntry
+	if start, ok := c.sortedStart(entries, begin); ok {
+		// Everything before start sorts before begin: only its history
+		// files matter.
+		if withHistory {
+			for _, e := range entries[:start] {
+				if walname.Classify(e.Name) == walname.History {
+					out = append(out, e)
+				}
+			}
+		}
+		entries = entries[start:]
+	}
 	for _, e := range entries {
 		n, err := walname.Parse(e.Name)
 		if err == nil && n.Kind == walname.History {
@@ -144,4 +158,23 @@ func RequiredSegments(b *catalog.BackupInfo) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// sortedStart returns the index of the first entry whose name is not
+// before begin, when entries are in name order (xlog.db as Barman and
+// barman write it); ok is false otherwise. Whether they are is checked
+// once per xlog.db read: list-backups asks for every backup.
+func (c *Catalogue) sortedStart(entries []catalog.WALEntry, begin string) (int, bool) {
+	if len(entries) == 0 {
+		return 0, false
+	}
+	if c.sorted.first != &entries[0] || c.sorted.n != len(entries) {
+		c.sorted.first, c.sorted.n = &entries[0], len(entries)
+		c.sorted.ok = slices.IsSortedFunc(entries, func(a, b catalog.WALEntry) int { return strings.Compare(a.Name, b.Name) })
+	}
+	if !c.sorted.ok {
+		return 0, false
+	}
+	i, _ := slices.BinarySearchFunc(entries, begin, func(e catalog.WALEntry, name string) int { return strings.Compare(e.Name, name) })
+	return i, true
 }
