@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gobarman/barman/pkg/fsutil"
+
 	"github.com/gobarman/barman/pkg/sshcmd"
 )
 
@@ -90,6 +92,7 @@ func (r *Remote) Fetch(ctx context.Context, dir string, names []string, handle f
 	if err != nil {
 		return nil, err
 	}
+	fsutil.GrowPipe(stdout)
 	if err := c.Start(); err != nil {
 		return nil, fmt.Errorf("start copy from the PostgreSQL host: %w", err)
 	}

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/gobarman/barman/pkg/fsutil"
 )
 
 // filter is a running "sh -c FILTER". Its failure can never look like a
@@ -81,6 +83,9 @@ func startCompressFilter(w io.Writer, o *options) (io.WriteCloser, error) {
 		return nil, err
 	}
 	f.cmd.Stdout = w
+	// The input pipe keeps its 64 KiB: a filter that exits without
+	// reading its input is caught by the broken pipe, and a bigger pipe
+	// would hide it for bigger files.
 	stdin, err := f.cmd.StdinPipe()
 	if err != nil {
 		return nil, err
@@ -134,6 +139,7 @@ func startDecompressFilter(r io.Reader, o *options) (io.ReadCloser, error) {
 	if err != nil {
 		return nil, err
 	}
+	fsutil.GrowPipe(stdout)
 	if err := f.start(); err != nil {
 		return nil, err
 	}

@@ -5,8 +5,11 @@ import (
 	"crypto/sha256"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // copyDirect writes exactly the source's bytes, whatever the size relative
@@ -75,4 +78,39 @@ func TestWriteDirect(t *testing.T) {
 			t.Errorf("%d bytes: the file differs", len(data))
 		}
 	}
+}
+
+// GrowPipe raises a pipe's capacity, from either end, including the ends
+// exec.Cmd hands out; other files are left alone.
+func TestGrowPipe(t *testing.T) {
+	capacity := func(f *os.File) int {
+		n, err := unix.FcntlInt(f.Fd(), unix.F_GETPIPE_SZ, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	before := capacity(r)
+	GrowPipe(w)
+	if got := capacity(r); got != PipeSize || before >= PipeSize {
+		t.Errorf("capacity %d -> %d, want %d", before, got, PipeSize)
+	}
+	cmd := exec.Command("cat")
+	in, _ := cmd.StdinPipe()
+	out, _ := cmd.StdoutPipe()
+	GrowPipe(in)
+	GrowPipe(out)
+	if got := capacity(out.(*os.File)); got != PipeSize {
+		t.Errorf("exec stdout pipe capacity %d", got)
+	}
+	f, _ := os.Create(filepath.Join(t.TempDir(), "f"))
+	defer f.Close()
+	GrowPipe(f)      // not a pipe: nothing happens
+	GrowPipe("text") // not a file either
 }

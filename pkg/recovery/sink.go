@@ -87,6 +87,7 @@ func (s *RemoteSink) open() error {
 	if err != nil {
 		return err
 	}
+	fsutil.GrowPipe(in)
 	if err := s.cmd.Start(); err != nil {
 		return fmt.Errorf("start %s: %w", strings.Join(s.cmd.Args, " "), err)
 	}

@@ -16,6 +16,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gobarman/barman/pkg/fsutil"
+
 	"golang.org/x/sync/errgroup"
 
 	"github.com/gobarman/barman/pkg/sshcmd"
@@ -104,6 +106,7 @@ func (rm *remote) stream(ctx context.Context, roots, grp []*stream.BackupFile) e
 	if err != nil {
 		return err
 	}
+	fsutil.GrowPipe(stdin)
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start %s: %w", strings.Join(cmd.Args, " "), err)
 	}

@@ -4,6 +4,8 @@ import (
 	"os"
 	"strings"
 
+	"github.com/gobarman/barman/pkg/fsutil"
+
 	"github.com/gobarman/barman/pkg/archive"
 )
 
@@ -26,6 +28,7 @@ func (c *PutWALCmd) Run(env *Env) error {
 		return nil
 	}
 	a := archive.New(env.Cfg, s, env.Log)
+	fsutil.GrowPipe(env.Stdin) // sshd writes the stream 64 KiB at a time otherwise
 	names, err := a.Receive(env.Stdin)
 	client := strings.Fields(os.Getenv("SSH_CONNECTION") + " -")[0]
 	if err != nil {
