@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -105,6 +106,14 @@ func TestBackupRsyncOverSSH(t *testing.T) {
 	if dedup >= size || !sharesInode(t, filepath.Join(dir, "data/PG_VERSION"), filepath.Join(l.BackupPath(backups[1].ID), "data/PG_VERSION")) {
 		t.Errorf("reuse_backup = link shared nothing: size %d deduplicated %d", size, dedup)
 	}
+	replacements := []string{s.home, "HOME", tbs, "TBS", pg.DataDir, "PGDATA"}
+	for _, cmd := range [][]string{{"list-backup", "main"}, {"show-backup", "main", "second"}} {
+		out, errOut, code := run(t, "barman", append([]string{"-c", s.conf}, cmd...)...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d\n%s%s", cmd, code, out, errOut)
+		}
+		golden(t, cmd[0]+"-rsync.txt", normalizeOutput(out, replacements...))
+	}
 	barman34ListsDone(t, s, pg, backups)
 }
 
@@ -191,7 +200,65 @@ func TestBackupPostgresMethod(t *testing.T) {
 	if out, _, code := run(t, "barman", "-c", s.conf, "verify-backup", "main", backups[0].ID); code != 0 {
 		t.Errorf("verify-backup: exit %d: %s", code, out)
 	}
+	replacements := []string{s.home, "HOME", tbs, "TBS", pg.DataDir, "PGDATA"}
+	for _, cmd := range [][]string{{"list-backup", "main"}, {"show-backup", "main", "latest"}} {
+		out, errOut, code := run(t, "barman", append([]string{"-c", s.conf}, cmd...)...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d\n%s%s", cmd, code, out, errOut)
+		}
+		golden(t, cmd[0]+".txt", normalizeOutput(out, replacements...))
+	}
 	barman34ListsDone(t, s, pg, backups)
+}
+
+// outputVariables are what changes from one run to the next in the
+// catalogue commands' output, and what stands for it in golden files.
+var outputVariables = []struct {
+	re   *regexp.Regexp
+	with string
+}{
+	{regexp.MustCompile(`(Copy time +: ).*`), "${1}<DURATION>"},
+	// Shown once WAL after the backup's end is archived: timing decides.
+	{regexp.MustCompile(`(?m)^ +(WAL rate|Compression ratio) +: .*\n`), ""},
+	{regexp.MustCompile(`\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?(\+\d\d:\d\d)?`), "<TIME>"},
+	{regexp.MustCompile(`[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4}`), "<CTIME>"},
+	{regexp.MustCompile(`\d{8}T\d{6}`), "<ID>"},
+	{regexp.MustCompile(`[0-9A-F]{24}`), "<WAL>"},
+	{regexp.MustCompile(`\b[0-9A-F]+/[0-9A-F]+\b`), "<LSN>"},
+	{regexp.MustCompile(`\d+(\.\d+)? (B|KiB|MiB|GiB|TiB)\b`), "<SIZE>"},
+	{regexp.MustCompile(`-?\d+(\.\d+)?%`), "<PERCENT>"},
+	{regexp.MustCompile(`\d+(\.\d+)?`), "<N>"},
+}
+
+// normalizeOutput replaces the paths (pairs of path, name) and then the
+// variables of out.
+func normalizeOutput(out string, paths ...string) string {
+	for i := 0; i+1 < len(paths); i += 2 {
+		out = strings.ReplaceAll(out, paths[i], "<"+paths[i+1]+">")
+	}
+	for _, v := range outputVariables {
+		out = v.re.ReplaceAllString(out, v.with)
+	}
+	return out
+}
+
+// golden compares got with testdata/golden/NAME (rewritten with -update).
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	p := filepath.Join("testdata", "golden", name)
+	if *update {
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatalf("%v (run the test with -update to write it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs from %s:\n%s", name, p, got)
+	}
 }
 
 // checkBackupHooks checks the environment of the backup hooks (the guide's
