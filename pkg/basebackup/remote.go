@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gobarman/barman/pkg/throttle"
+
 	"github.com/gobarman/barman/pkg/fsutil"
 
 	"github.com/gobarman/barman/pkg/sshcmd"
@@ -24,6 +26,9 @@ import (
 // find and tar there.
 type Remote struct {
 	SSH *sshcmd.Command
+	// Throttle limits the rate of the files fetched (bandwidth_limit),
+	// all streams together; nil for no limit.
+	Throttle *throttle.Throttle
 }
 
 func (r *Remote) cmd(ctx context.Context, script string) *exec.Cmd {
@@ -96,7 +101,7 @@ func (r *Remote) Fetch(ctx context.Context, dir string, names []string, handle f
 	if err := c.Start(); err != nil {
 		return nil, fmt.Errorf("start copy from the PostgreSQL host: %w", err)
 	}
-	readErr := readTar(stdout, handle)
+	readErr := readTar(r.Throttle.Reader(ctx, stdout), handle)
 	if readErr != nil {
 		c.Process.Kill()
 	}

@@ -22,6 +22,12 @@ type CopyOptions struct {
 	// Progress asks for the total size up front (BASE_BACKUP's PROGRESS),
 	// so that Sink.Progress can tell how far the copy is.
 	Progress bool
+	// KeepAlive, when positive, is how often a query runs on the
+	// connection that holds the backup open (keepalive_interval), so that
+	// no firewall or idle timeout closes it during a long copy.
+	KeepAlive time.Duration
+	// MaxRateKBps limits BASE_BACKUP (bandwidth_limit; postgres method).
+	MaxRateKBps int
 }
 
 // CopyBackup takes a backup: pg_backup_start, the copy of PGDATA and the
@@ -52,7 +58,9 @@ func CopyBackup(ctx context.Context, opt CopyOptions, sink *Sink) (*Result, erro
 		items = append(items, Item{Root: t.Location, TablespaceOID: t.OID, Tablespace: t.Name,
 			Exclude: func(p string) bool { return ExcludedInTablespace(p, vdir) }})
 	}
+	stopKeepAlive := keepAlive(ctx, c, opt.KeepAlive)
 	stats, err := Copy(ctx, opt.Remote, items, opt.Jobs, opt.Previous, sink)
+	stopKeepAlive()
 	if err != nil {
 		return nil, err
 	}
@@ -81,4 +89,38 @@ func writeLabels(sink *Sink, label, spcmap string, at time.Time) error {
 		}
 	}
 	return nil
+}
+
+// KeepAliveQuery is the query keepAlive runs (it shows in
+// pg_stat_activity).
+const KeepAliveQuery = "SELECT 1 /* barman keepalive */"
+
+// keepAlive runs KeepAliveQuery on c every interval until the returned
+// function is called (which waits for the last query to end). c must not
+// be used meanwhile. A failing query is left to pg_backup_stop to report.
+func keepAlive(ctx context.Context, c *postgres.Conn, interval time.Duration) (stop func()) {
+	if interval <= 0 {
+		return func() {}
+	}
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				c.PGX().Exec(ctx, KeepAliveQuery)
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-finished
+	}
 }

@@ -161,7 +161,7 @@ func (l *local) files(ctx context.Context, files []*stream.BackupFile) error {
 		g.Go(func() error {
 			buf := fsutil.AlignedBuffer(fsutil.CopyBufSize)
 			for r := range ch {
-				if err := l.file(r, buf); err != nil {
+				if err := l.file(ctx, r, buf); err != nil {
 					return err
 				}
 			}
@@ -182,7 +182,7 @@ func (l *local) files(ctx context.Context, files []*stream.BackupFile) error {
 	return g.Wait()
 }
 
-func (l *local) file(r *stream.BackupFile, buf []byte) error {
+func (l *local) file(ctx context.Context, r *stream.BackupFile, buf []byte) error {
 	t, _, _ := l.m.Target(r.Path)
 	src := filepath.Join(l.backupDir, filepath.FromSlash(r.Path))
 	if content, ok := l.o.Replace[r.Path]; ok {
@@ -202,7 +202,7 @@ func (l *local) file(r *stream.BackupFile, buf []byte) error {
 	}
 	defer in.Close()
 	c := newChecker(r.Checksum)
-	if err := writeFile(t, r, &progressReader{r: in, cnt: l.cnt}, c, buf); err != nil {
+	if err := writeFile(t, r, &progressReader{r: l.o.Throttle.Reader(ctx, in), cnt: l.cnt}, c, buf); err != nil {
 		return err
 	}
 	if err := c.check(src); err != nil {

@@ -8,12 +8,17 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"github.com/gobarman/barman/pkg/throttle"
+
 	"github.com/gobarman/barman/pkg/stream"
 )
 
 // Options tune a restore.
 type Options struct {
 	Jobs int // parallel copies (≥ 1)
+	// Throttle limits the rate of the files copied, all jobs together
+	// (bandwidth_limit); nil for no limit.
+	Throttle *throttle.Throttle
 	// Delta keeps the destination files whose content already matches the
 	// backup and removes what the backup does not have (rsync --delete).
 	// Local destinations only.

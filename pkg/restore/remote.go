@@ -110,7 +110,7 @@ func (rm *remote) stream(ctx context.Context, roots, grp []*stream.BackupFile) e
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start %s: %w", strings.Join(cmd.Args, " "), err)
 	}
-	bw := bufio.NewWriterSize(stdin, 1<<20)
+	bw := bufio.NewWriterSize(rm.o.Throttle.Writer(ctx, stdin), 1<<20)
 	tw := tar.NewWriter(bw)
 	sendErr := rm.send(tw, roots, false)
 	if sendErr == nil {

@@ -14,6 +14,9 @@ import (
 type Command struct {
 	Text string
 	Argv []string
+	// Options are ssh options barman adds (With), after the user's: ssh
+	// takes the first value it sees, so the user's own settings win.
+	Options []string
 }
 
 // Parse splits an ssh_command into words.
@@ -35,8 +38,20 @@ func (c *Command) Args(remote string) []string {
 	args := append([]string{}, c.Argv...)
 	if strings.HasSuffix(args[0], "ssh") {
 		args = append(args, "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=accept-new")
+		for _, o := range c.Options {
+			args = append(args, "-o", o)
+		}
 	}
 	return append(args, remote)
+}
+
+// With returns a copy of c that also passes each of options to ssh as
+// "-o OPTION" (e.g. "Compression=yes"). A command that is not ssh gets
+// none of them.
+func (c *Command) With(options ...string) *Command {
+	cp := *c
+	cp.Options = append(append([]string(nil), c.Options...), options...)
+	return &cp
 }
 
 // Cmd builds an exec.Cmd that runs remote through ssh.

@@ -3,6 +3,7 @@ package sshcmd
 import (
 	"context"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -32,5 +33,21 @@ func TestOutputReportsFailure(t *testing.T) {
 	_, err = c.Output(context.Background(), "echo nope >&2; exit 3")
 	if err == nil || err.Error() != "sh -c: nope" {
 		t.Errorf("err = %v", err)
+	}
+}
+
+func TestWith(t *testing.T) {
+	c, _ := Parse("ssh -o Compression=no postgres@pg")
+	z := c.With("Compression=yes")
+	got := strings.Join(z.Args("true"), " ")
+	if got != "ssh -o Compression=no postgres@pg -o BatchMode=yes -o StrictHostKeyChecking=accept-new -o Compression=yes true" {
+		t.Errorf("args %s", got)
+	}
+	if len(c.Options) != 0 {
+		t.Error("With changed the original")
+	}
+	other, _ := Parse("/usr/local/bin/myrsh pg")
+	if got := strings.Join(other.With("Compression=yes").Args("true"), " "); got != "/usr/local/bin/myrsh pg true" {
+		t.Errorf("not ssh: %s", got)
 	}
 }

@@ -110,7 +110,7 @@ func checkWaitingBackups(env *Env, s *config.Section) error {
 // streamTransfer takes the backup over the replication protocol.
 func (r *run) streamTransfer(ctx context.Context, label string, sink *basebackup.Sink) (*basebackup.Result, error) {
 	opt := basebackup.CopyOptions{Conninfo: r.streamingConninfo(), Label: label, Fast: r.cmd.fast(r.srv), OnStart: r.started,
-		Progress: isTerminal(r.env.Stderr)}
+		Progress: isTerminal(r.env.Stderr), MaxRateKBps: maxRate(r.cmd.bwlimit(r.srv))}
 	r.env.Out.Info("Starting backup copy via the replication protocol (BASE_BACKUP) for %s", r.info.ID)
 	return basebackup.StreamCopy(ctx, opt, sink)
 }
@@ -148,4 +148,13 @@ func (r *run) purgeBeforeFirst() {
 			r.env.Out.Info("\t%s from server %s has been removed", n, r.srv.Name)
 		}
 	}
+}
+
+// maxRate is bandwidth_limit as BASE_BACKUP's MAX_RATE, which PostgreSQL
+// takes between 32 and 1048576 kB/s (0: no limit).
+func maxRate(kbps int) int {
+	if kbps <= 0 {
+		return 0
+	}
+	return min(max(kbps, 32), 1048576)
 }

@@ -22,6 +22,8 @@ type BackupCmd struct {
 	RetrySleep            int      `name:"retry-sleep" default:"-1" help:"Seconds between retries (default: basebackup_retry_sleep)."`
 	NoRetry               bool     `name:"no-retry" help:"Do not retry a failed copy."`
 	Parallel              bool     `help:"With several servers or 'all': back them up at the same time."`
+	Bwlimit               int      `name:"bwlimit" placeholder:"KBPS" help:"Limit the copy to KBPS kilobytes per second (default: bandwidth_limit; 0: no limit)."`
+	KeepaliveInterval     int      `name:"keepalive-interval" default:"-1" placeholder:"SECONDS" help:"Seconds between keepalive queries during an rsync backup (default: keepalive_interval; 0: none)."`
 	Servers               []string `arg:"" name:"server" help:"Server names, or 'all'."`
 }
 
@@ -78,6 +80,22 @@ func (c *BackupCmd) fast(s *config.Section) bool {
 		return false
 	}
 	return s.Bool("immediate_checkpoint")
+}
+
+// bwlimit is the copy's limit in kilobytes per second (0: none).
+func (c *BackupCmd) bwlimit(s *config.Section) int {
+	if c.Bwlimit > 0 {
+		return c.Bwlimit
+	}
+	return s.Int("bandwidth_limit")
+}
+
+func (c *BackupCmd) keepalive(s *config.Section) time.Duration {
+	n := s.Int("keepalive_interval")
+	if c.KeepaliveInterval >= 0 {
+		n = c.KeepaliveInterval
+	}
+	return time.Duration(n) * time.Second
 }
 
 func (c *BackupCmd) jobs(s *config.Section) int {

@@ -144,6 +144,9 @@ func (r *run) remote() (*basebackup.Remote, error) {
 	if err != nil {
 		return nil, err
 	}
+	if r.srv.Bool("network_compression") {
+		c = c.With("Compression=yes")
+	}
 	return &basebackup.Remote{SSH: c}, nil
 }
 

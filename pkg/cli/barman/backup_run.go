@@ -18,6 +18,7 @@ import (
 	"github.com/gobarman/barman/pkg/hooks"
 	"github.com/gobarman/barman/pkg/lock"
 	"github.com/gobarman/barman/pkg/stream"
+	"github.com/gobarman/barman/pkg/throttle"
 )
 
 var backupIDPattern = regexp.MustCompile(`^\d{8}T\d{6}$`)
@@ -254,8 +255,10 @@ func (r *run) transfer(ctx context.Context, sink *basebackup.Sink) (*basebackup.
 	if err != nil {
 		return nil, err
 	}
+	remote.Throttle = throttle.New(int64(r.cmd.bwlimit(r.srv)) * 1024)
 	opt := basebackup.CopyOptions{Conninfo: r.srv.Get("conninfo"), Remote: remote, Label: label,
-		Fast: r.cmd.fast(r.srv), Jobs: r.cmd.jobs(r.srv), Previous: prev, OnStart: r.started}
+		Fast: r.cmd.fast(r.srv), Jobs: r.cmd.jobs(r.srv), Previous: prev, OnStart: r.started,
+		KeepAlive: r.cmd.keepalive(r.srv)}
 	r.env.Out.Info("Starting backup copy via %s for %s (%d jobs)", remoteName(remote), r.info.ID, opt.Jobs)
 	return basebackup.CopyBackup(ctx, opt, sink)
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gobarman/barman/pkg/config"
 	"github.com/gobarman/barman/pkg/recovery"
 	"github.com/gobarman/barman/pkg/walname"
 )
@@ -33,9 +34,9 @@ type RecoverCmd struct {
 	RetryTimes      int      `name:"retry-times" help:"Accepted for compatibility."`
 	RetrySleep      int      `name:"retry-sleep" help:"Accepted for compatibility."`
 	NoRetry         bool     `name:"no-retry" help:"Accepted for compatibility."`
-	Bwlimit         int      `name:"bwlimit" help:"Accepted for compatibility (not applied)."`
-	NetCompression  bool     `name:"network-compression" help:"Accepted for compatibility (not applied)."`
-	NoNetCompress   bool     `name:"no-network-compression" help:"Accepted for compatibility."`
+	Bwlimit         int      `name:"bwlimit" placeholder:"KBPS" help:"Limit the copy to KBPS kilobytes per second (default: bandwidth_limit; 0: no limit)."`
+	NetCompression  bool     `name:"network-compression" help:"Compress what goes through ssh (default: network_compression)."`
+	NoNetCompress   bool     `name:"no-network-compression" help:"Do not compress what goes through ssh."`
 
 	Server string `arg:"" help:"Server name."`
 	Backup string `arg:"" name:"backup_id" help:"Backup ID, latest/last, oldest/first, a backup name, or auto (the newest backup ending before --target-time/--target-lsn)."`
@@ -145,4 +146,23 @@ func (c *RecoverCmd) relocations() (map[string]string, error) {
 		out[name] = loc
 	}
 	return out, nil
+}
+
+// bwlimit is the copy's limit in kilobytes per second (0: none).
+func (c *RecoverCmd) bwlimit(s *config.Section) int {
+	if c.Bwlimit > 0 {
+		return c.Bwlimit
+	}
+	return s.Int("bandwidth_limit")
+}
+
+// networkCompression says whether ssh compresses the remote copy.
+func (c *RecoverCmd) networkCompression(s *config.Section) bool {
+	switch {
+	case c.NoNetCompress:
+		return false
+	case c.NetCompression:
+		return true
+	}
+	return s.Bool("network_compression")
 }

@@ -191,6 +191,9 @@ func (r *recoverRun) setup() error {
 		if r.ssh, err = sshcmd.Parse(r.c.RemoteSSH); err != nil {
 			return err
 		}
+		if r.c.networkCompression(r.s) {
+			r.ssh = r.ssh.With("Compression=yes")
+		}
 		if !filepath.IsAbs(r.c.Dest) {
 			return fmt.Errorf("destination %q must be an absolute path on the remote host", r.c.Dest)
 		}

@@ -22,6 +22,7 @@ import (
 	"github.com/gobarman/barman/pkg/recoveryconf"
 	"github.com/gobarman/barman/pkg/restore"
 	"github.com/gobarman/barman/pkg/stream"
+	"github.com/gobarman/barman/pkg/throttle"
 	"github.com/gobarman/barman/pkg/walname"
 )
 
@@ -77,7 +78,7 @@ func (r *recoverRun) copyData() error {
 	if !verified {
 		out.Warning("backup %s has no manifest (%s): its files are copied without checksum verification", r.b.ID, restore.ManifestName)
 	}
-	opt := restore.Options{Jobs: r.jobs, Delta: r.delta, Replace: map[string][]byte{}}
+	opt := restore.Options{Jobs: r.jobs, Delta: r.delta, Replace: map[string][]byte{}, Throttle: throttle.New(int64(r.c.bwlimit(r.s)) * 1024)}
 	var oids []uint32
 	for oid := range r.mapping.Tablespaces {
 		oids = append(oids, oid)

@@ -43,7 +43,8 @@ func manifestOrder(t *testing.T, dir string) []string {
 func TestBackupRsyncOverSSH(t *testing.T) {
 	hookLog := filepath.Join(pgtest.TempDir(t), "hooks.log")
 	hook := "env | grep ^BARMAN_ | sort >> " + hookLog + "; echo -- >> " + hookLog
-	s := newWALSite(t, "compression = gzip\nreuse_backup = link\nparallel_jobs = 2\nimmediate_checkpoint = true\npre_backup_script = "+hook+"\npost_backup_script = "+hook)
+	s := newWALSite(t, "compression = gzip\nreuse_backup = link\nparallel_jobs = 2\nimmediate_checkpoint = true\npre_backup_script = "+hook+"\npost_backup_script = "+hook+
+		"\nnetwork_compression = true\nbandwidth_limit = 100000\nkeepalive_interval = 1")
 	incoming := filepath.Join(s.home, "main", "incoming")
 	pg := pgtest.StartPostgres(t, pgtest.Options{ArchiveCommand: "cp %p " + incoming + "/%f"})
 	tbs := pgtest.TempDir(t)
@@ -168,9 +169,10 @@ func barman34ListsDone(t *testing.T, s *walSite, pg *pgtest.Postgres, backups []
 // TestBackupPostgresMethod: backup_method = postgres streams the backup
 // over the replication protocol, no SSH; with a tablespace and pgbench.
 func TestBackupPostgresMethod(t *testing.T) {
-	s := newWALSite(t, "backup_method = postgres\ncompression = zstd\nimmediate_checkpoint = true")
+	s := newWALSite(t, "backup_method = postgres\ncompression = zstd\nimmediate_checkpoint = true\nbandwidth_limit = 200000")
 	incoming := filepath.Join(s.home, "main", "incoming")
-	pg := pgtest.StartPostgres(t, pgtest.Options{ArchiveCommand: "cp %p " + incoming + "/%f"})
+	pg := pgtest.StartPostgres(t, pgtest.Options{ArchiveCommand: "cp %p " + incoming + "/%f",
+		Settings: map[string]string{"log_replication_commands": "on"}})
 	tbs := pgtest.TempDir(t)
 	pgtest.ChownToOSUser(t, tbs)
 	pg.SQL(t, "CREATE TABLESPACE tbs1 LOCATION '"+tbs+"'")
@@ -199,6 +201,9 @@ func TestBackupPostgresMethod(t *testing.T) {
 	}
 	if out, _, code := run(t, "barman", "-c", s.conf, "verify-backup", "main", backups[0].ID); code != 0 {
 		t.Errorf("verify-backup: exit %d: %s", code, out)
+	}
+	if log, _ := os.ReadFile(pg.LogFile); !strings.Contains(string(log), "MAX_RATE 200000") {
+		t.Errorf("bandwidth_limit did not reach BASE_BACKUP as MAX_RATE:\n%s", tail(pg.LogFile))
 	}
 	replacements := []string{s.home, "HOME", tbs, "TBS", pg.DataDir, "PGDATA"}
 	for _, cmd := range [][]string{{"list-backup", "main"}, {"show-backup", "main", "latest"}} {

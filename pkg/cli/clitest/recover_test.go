@@ -186,7 +186,8 @@ func (h *history) recoverRemote(t *testing.T) {
 	pgtest.ChownToOSUser(t, root)
 	dest, tbs := filepath.Join(root, "pgdata"), filepath.Join(root, "tbs1")
 	out, errOut, code := run(t, "barman", "-c", h.s.conf, "recover", "--remote-ssh-command", sshd.ToPostgres(h.pg),
-		"--tablespace", "tbs1:"+tbs, "--target-name", "rp1", "--target-action", "promote", "-j", "2", "main", h.id, dest)
+		"--tablespace", "tbs1:"+tbs, "--target-name", "rp1", "--target-action", "promote", "-j", "2",
+		"--network-compression", "--bwlimit", "500000", "main", h.id, dest)
 	if code != 0 {
 		t.Fatalf("remote recover: exit %d:\n%s%s", code, out, errOut)
 	}
