@@ -47,6 +47,7 @@ const (
 	CodeForeignCluster = "foreign_cluster" // belongs to another system identifier
 	CodeBadRecord      = "bad_record"      // an input line was not a valid record
 	CodeIO             = "io"              // a read or write failed
+	CodeFilter         = "filter"          // a custom compression filter lost data
 )
 
 // WALFile ("wal_file") is a WAL file moving through ingest → compress →

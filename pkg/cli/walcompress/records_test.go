@@ -285,3 +285,42 @@ func TestRecordsCustomFailure(t *testing.T) {
 		t.Errorf("left over files: %v", entries)
 	}
 }
+
+// A custom filter pair that does not give the file back is caught before
+// anything is catalogued: one that exits 0 without reading a small input
+// (the pipe swallows it), one that loses bytes. The archive keeps
+// nothing; a good pair passes.
+func TestRecordsCustomVerified(t *testing.T) {
+	for _, tc := range []struct {
+		name, compress, decompress string
+		ok                         bool
+	}{
+		{"exits without reading", "exit 0", "cat", false},
+		{"loses the end", "head -c 1000", "cat", false},
+		{"good pair", "gzip -c", "gzip -d -c", true},
+		{"good pair, same format as a builtin", "cat", "cat", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := newArchive(t)
+			rec := a.add("00000001000000000000000C", walData(4<<10, 3)) // smaller than a pipe
+			code, out, stderr := run(t, encode(t, rec), "--records", "-c", "custom",
+				"--custom-compression-filter", tc.compress, "--custom-decompression-filter", tc.decompress)
+			recs, errs, _, _ := decode(t, out)
+			if tc.ok {
+				if code != 0 || len(recs) != 1 || len(errs) != 0 {
+					t.Fatalf("exit %d, records %+v, errors %+v, stderr %s", code, recs, errs, stderr)
+				}
+				return
+			}
+			if code != 1 || len(errs) != 1 || errs[0].Code != stream.CodeFilter || !strings.Contains(errs[0].Message, "does not turn back into 00000001000000000000000C") {
+				t.Fatalf("exit %d, errors %+v, stderr %s", code, errs, stderr)
+			}
+			if entries, _ := os.ReadDir(filepath.Dir(rec.Dest)); len(entries) != 0 {
+				t.Errorf("left in the archive: %v", entries)
+			}
+			if _, err := os.Stat(rec.Path); err != nil {
+				t.Errorf("the source is gone: %v", err)
+			}
+		})
+	}
+}
