@@ -194,6 +194,8 @@ func TestRetentionLikeBarman34(t *testing.T) {
 			[]fakeBackup{{30 * day, D, "full", 1}, {20 * day, D, "", 1}, {10 * day, D, "", 1}, {day, D, "", 1}}, 2},
 		{"recovery window, minimum redundancy", "retention_policy = RECOVERY WINDOW OF 7 DAYS\nminimum_redundancy = 3\n",
 			[]fakeBackup{{40 * day, D, "", 1}, {30 * day, D, "", 1}, {20 * day, D, "", 1}, {10 * day, D, "", 1}, {3 * day, D, "", 1}, {day, D, "", 1}}, 3},
+		{"recovery window, OBSOLETE* kept for minimum redundancy", "retention_policy = RECOVERY WINDOW OF 7 DAYS\nminimum_redundancy = 4\n",
+			[]fakeBackup{{40 * day, D, "", 1}, {30 * day, D, "", 1}, {20 * day, D, "", 1}, {10 * day, D, "", 1}, {3 * day, D, "", 1}, {day, D, "", 1}}, 2},
 		{"recovery window keeps the backup before it", "retention_policy = RECOVERY WINDOW OF 2 WEEKS\n",
 			[]fakeBackup{{40 * day, D, "", 1}, {30 * day, D, "", 1}, {20 * day, D, "", 1}, {10 * day, D, "", 1}}, 2},
 		{"timeline switch", "retention_policy = REDUNDANCY 2\n",
@@ -206,6 +208,9 @@ func TestRetentionLikeBarman34(t *testing.T) {
 			ours, errs, code := p.ours.run("list-backup", "pg")
 			if theirs := p.barman34("list-backup", "pg"); code != 0 || ours != theirs {
 				t.Fatalf("list-backup (exit %d, %s):\n%s\nBarman 3.4:\n%s", code, errs, ours, theirs)
+			}
+			if strings.Contains(tc.name, "OBSOLETE*") && !strings.Contains(ours, " - OBSOLETE*\n") {
+				t.Fatalf("no OBSOLETE* backup:\n%s", ours)
 			}
 			dry, errs, code := p.ours.run("-f", "json", "cron", "--dry-run")
 			if code != 0 {
