@@ -13,7 +13,8 @@
 //   - PrettySize, Duration, Ctime, PyTime and Percent: sizes, durations and
 //     times in Barman's words.
 //   - Deleting: Deletable (keep annotation, minimum_redundancy), the WAL
-//     removal plan (PlanWALRemoval), PurgeWALs and MoveToTrash/EmptyTrash.
+//     removal plan (PlanWALRemoval), the WALIndex and Simulation that
+//     successive removals take files from, RemoveWAL and MoveToTrash/EmptyTrash.
 //
 // It names the per-backup locks (BackupLockFile, RecoverLockFile); taking
 // them, and running hook scripts, is the caller's.

@@ -11,36 +11,6 @@ import (
 	"github.com/gobarman/barman/pkg/fsutil"
 )
 
-// PurgeWALs removes the files of remove from the archive whose catalogue
-// is entries. xlog.db is rewritten first, atomically, without their lines
-// (the other lines unchanged), and only then are the files unlinked, with
-// their hash directory when it becomes empty: a crash in between leaves
-// files that are not catalogued, never catalogued files that are gone.
-// It returns each file's unlink error (nil when removed or already
-// missing), in the order of remove. The caller holds the xlogdb lock.
-func PurgeWALs(l *catalog.Layout, entries, remove []catalog.WALEntry) ([]error, error) {
-	gone := make(map[string]bool, len(remove))
-	for _, e := range remove {
-		gone[e.Name] = true
-	}
-	kept := make([]catalog.WALEntry, 0, len(entries))
-	for _, e := range entries {
-		if !gone[e.Name] {
-			kept = append(kept, e)
-		}
-	}
-	if len(remove) > 0 {
-		if err := l.WriteXlogDB(kept); err != nil {
-			return nil, err
-		}
-	}
-	errs := make([]error, len(remove))
-	for i, e := range remove {
-		errs[i] = RemoveWAL(l, e.Name)
-	}
-	return errs, nil
-}
-
 // RemoveWAL unlinks an archived WAL file (already gone is fine) and its
 // hash directory when it becomes empty. xlog.db must no longer list it.
 func RemoveWAL(l *catalog.Layout, name string) error {

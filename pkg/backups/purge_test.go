@@ -9,7 +9,10 @@ import (
 	"github.com/gobarman/barman/pkg/catalog"
 )
 
-func TestPurgeWALs(t *testing.T) {
+// Removing WAL files as delete and retention do: xlog.db rewritten
+// without them (the other lines unchanged), then the files and their
+// emptied hash directories unlinked; a file already gone is fine.
+func TestRemoveWALs(t *testing.T) {
 	l := catalog.NewLayout(t.TempDir(), "pg", catalog.Dirs{})
 	if err := l.EnsureDirs(); err != nil {
 		t.Fatal(err)
@@ -26,10 +29,18 @@ func TestPurgeWALs(t *testing.T) {
 		os.MkdirAll(filepath.Dir(l.WALPath(e.Name)), 0o755)
 		os.WriteFile(l.WALPath(e.Name), nil, 0o644)
 	}
-	remove := []catalog.WALEntry{entries[0], entries[1], entries[3], entries[4]}
-	errs, err := PurgeWALs(l, entries, remove)
-	if err != nil || slices.ContainsFunc(errs, func(e error) bool { return e != nil }) {
-		t.Fatal(err, errs)
+	idx := NewWALIndex(entries)
+	remove := idx.Take(WALRemoval{Remove: true}) // all but the history file
+	if want := []catalog.WALEntry{entries[0], entries[1], entries[3], entries[4]}; !slices.Equal(remove, want) {
+		t.Fatalf("taken %v", names(remove))
+	}
+	if err := l.WriteXlogDBSeq(idx.Remaining()); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range remove {
+		if err := RemoveWAL(l, e.Name); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if got, _ := os.ReadFile(l.XlogDBPath()); string(got) != "00000002.history\t52\t1795620544.64768\tgzip\n" {
 		t.Errorf("xlog.db:\n%s", got)
@@ -49,7 +60,7 @@ func TestPurgeWALs(t *testing.T) {
 	}
 }
 
-func TestPurgeWALsKeepsNonEmptyHashDir(t *testing.T) {
+func TestRemoveWALKeepsNonEmptyHashDir(t *testing.T) {
 	l := catalog.NewLayout(t.TempDir(), "pg", catalog.Dirs{})
 	l.EnsureDirs()
 	entries := []catalog.WALEntry{wal("000000010000000000000001", 1, 1), wal("000000010000000000000002", 1, 2)}
@@ -57,14 +68,14 @@ func TestPurgeWALsKeepsNonEmptyHashDir(t *testing.T) {
 		os.MkdirAll(filepath.Dir(l.WALPath(e.Name)), 0o755)
 		os.WriteFile(l.WALPath(e.Name), nil, 0o644)
 	}
-	if _, err := PurgeWALs(l, entries, entries[:1]); err != nil {
+	if err := RemoveWAL(l, entries[0].Name); err != nil {
 		t.Fatal(err)
+	}
+	if _, err := os.Stat(l.WALPath(entries[0].Name)); !os.IsNotExist(err) {
+		t.Errorf("removed file: %v", err)
 	}
 	if _, err := os.Stat(l.WALPath(entries[1].Name)); err != nil {
 		t.Errorf("kept file: %v", err)
-	}
-	if got, _ := l.ReadXlogDB(); len(got) != 1 || got[0].Name != entries[1].Name {
-		t.Errorf("xlog.db: %v", names(got))
 	}
 }
 
