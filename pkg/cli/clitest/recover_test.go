@@ -61,6 +61,10 @@ func newHistory(t *testing.T, conf string) *history {
 	h.id = bs[len(bs)-1].ID
 
 	h.mark(t, "after_backup")
+	// Two switches put the markers and the pgbench run after them in
+	// at least two segments past end_wal, which the "WAL missing in
+	// the middle" fault needs whatever amount of WAL pgbench wrote.
+	h.pg.SQL(t, "SELECT pg_switch_wal()")
 	h.mark(t, "before_time")
 	time.Sleep(1100 * time.Millisecond)
 	h.time = h.pg.SQL(t, "SELECT clock_timestamp()")
@@ -74,6 +78,7 @@ func newHistory(t *testing.T, conf string) *history {
 	h.mark(t, "before_lsn")
 	h.lsn = h.pg.SQL(t, "SELECT pg_current_wal_insert_lsn()")
 	h.mark(t, "after_lsn")
+	h.pg.SQL(t, "SELECT pg_switch_wal()")
 	h.pg.Pgbench(t, "-t", "100", "-c", "2", "-n")
 	h.mark(t, "end")
 	h.pg.SQL(t, "SELECT pg_switch_wal()")
