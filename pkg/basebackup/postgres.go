@@ -22,7 +22,7 @@ func StreamCopy(ctx context.Context, opt CopyOptions, sink *Sink) (*Result, erro
 		return nil, err
 	}
 	begin := time.Now()
-	so := StreamOptions{Label: opt.Label, Fast: opt.Fast, Manifest: true, MaxRateKBps: opt.MaxRateKBps}
+	so := StreamOptions{Label: opt.Label, Fast: opt.Fast, Manifest: true, MaxRateKBps: opt.MaxRateKBps, Compression: opt.Compression}
 	if opt.Progress {
 		so.Progress = func(_, total int64) { sink.SetTotal(total) }
 	}

@@ -28,6 +28,8 @@ type CopyOptions struct {
 	KeepAlive time.Duration
 	// MaxRateKBps limits BASE_BACKUP (bandwidth_limit; postgres method).
 	MaxRateKBps int
+	// Compression is backup_compression (postgres method).
+	Compression Compression
 }
 
 // CopyBackup takes a backup: pg_backup_start, the copy of PGDATA and the

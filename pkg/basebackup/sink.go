@@ -135,6 +135,32 @@ func (s *Sink) File(e Entry, r io.Reader) error {
 	return s.record(e, stream.FileRegular, "sha256:"+hex.EncodeToString(h.Sum(nil)))
 }
 
+// Hash records a regular file from r without writing it: its content is
+// kept in a stored archive (backup_compression).
+func (s *Sink) Hash(e Entry, r io.Reader) error {
+	if err := checkPath(e.Path); err != nil {
+		return err
+	}
+	h := sha256.New()
+	n, err := io.Copy(h, r)
+	if err == nil && n != e.Size {
+		err = fmt.Errorf("%s: read %d bytes, expected %d", e.Path, n, e.Size)
+	}
+	if err != nil {
+		return err
+	}
+	s.count(n)
+	return s.record(e, stream.FileRegular, "sha256:"+hex.EncodeToString(h.Sum(nil)))
+}
+
+// Note records a directory or symlink kept in a stored archive.
+func (s *Sink) Note(e Entry, kind string) error {
+	if err := checkPath(e.Path); err != nil {
+		return err
+	}
+	return s.record(e, kind, "")
+}
+
 // Link hard-links an unchanged file from a previous backup
 // (reuse_backup = link) and records it with the checksum known there.
 func (s *Sink) Link(e Entry, from, checksum string) error {

@@ -18,6 +18,7 @@ type StreamOptions struct {
 	Fast        bool   // CHECKPOINT 'fast' (immediate_checkpoint) instead of 'spread'
 	MaxRateKBps int    // 0 = unlimited; else 32 to 1048576 kB/s
 	Manifest    bool   // ask for backup_manifest, stored as data/backup_manifest
+	Compression Compression
 	// Progress, when set, is called with the bytes sent so far and the
 	// server's estimate of the total (it makes the server size the
 	// backup first: BASE_BACKUP's PROGRESS option).
@@ -48,6 +49,9 @@ const streamAppName = "barman_streaming_backup"
 // added. Canceling ctx closes the connection, which aborts the backup on
 // the server.
 func StreamBackup(ctx context.Context, conninfo string, opt StreamOptions, sink *Sink) (*StreamResult, error) {
+	if err := opt.Compression.Validate(); err != nil {
+		return nil, err
+	}
 	if opt.MaxRateKBps != 0 && (opt.MaxRateKBps < 32 || opt.MaxRateKBps > 1048576) {
 		return nil, fmt.Errorf("max rate %d kB/s out of range (32 to 1048576)", opt.MaxRateKBps)
 	}
@@ -95,6 +99,7 @@ func baseBackupCommand(opt StreamOptions) string {
 	if opt.MaxRateKBps > 0 {
 		o = append(o, "MAX_RATE "+strconv.Itoa(opt.MaxRateKBps))
 	}
+	o = append(o, opt.Compression.serverOptions()...)
 	return "BASE_BACKUP (" + strings.Join(o, ", ") + ")"
 }
 

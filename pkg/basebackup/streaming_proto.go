@@ -249,7 +249,11 @@ func (s *streamSession) newArchive(p []byte) error {
 		return err
 	}
 	s.sawBase = s.sawBase || oid == 0
-	s.arch = s.startArchive(name, oid, s.names[oid])
+	a, err := s.startArchive(name, oid, s.names[oid])
+	if err != nil {
+		return err
+	}
+	s.arch = a
 	return nil
 }
 

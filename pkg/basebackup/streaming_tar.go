@@ -2,11 +2,19 @@ package basebackup
 
 import (
 	"archive/tar"
+	"bufio"
 	"bytes"
 	"fmt"
 	"io"
+	"os"
 	"path"
+	"path/filepath"
+	"runtime"
 	"strings"
+
+	"github.com/gobarman/barman/pkg/backuptar"
+	"github.com/gobarman/barman/pkg/compress"
+	"github.com/gobarman/barman/pkg/stream"
 )
 
 // archive extracts one tar archive of a BASE_BACKUP into the sink while
@@ -20,6 +28,10 @@ type archive struct {
 	pw   *io.PipeWriter
 	done chan error
 
+	// index: the archive is stored as it is (compressed), its members
+	// only hashed and recorded (backup_compression, tar format).
+	index bool
+
 	// Set by the extracting goroutine, read after done.
 	files, bytes int64
 	label, tsmap string
@@ -30,20 +42,118 @@ type archive struct {
 // contents StreamResult returns.
 const maxCapture = 1 << 20
 
-func (s *streamSession) startArchive(name string, oid uint32, tbs string) *archive {
-	pr, pw := io.Pipe()
-	a := &archive{name: name, oid: oid, tbs: tbs, sink: s.sink, pw: pw, done: make(chan error, 1)}
-	go func() {
-		err := a.extract(pr)
-		if err == nil {
-			// Past the end-of-archive marker: swallow any padding, so that
-			// the writer never blocks.
-			_, err = io.Copy(io.Discard, pr)
+func (s *streamSession) startArchive(name string, oid uint32, tbs string) (*archive, error) {
+	c := s.opt.Compression
+	a := &archive{name: name, oid: oid, tbs: tbs, sink: s.sink, done: make(chan error, 1), index: c.Tar()}
+	var out *archiveFile
+	if c.Tar() {
+		var err error
+		if out, err = createArchiveFile(s.sink.Dir, oid, c); err != nil {
+			return nil, err
 		}
+	}
+	pr, pw := io.Pipe()
+	a.pw = pw
+	go func() {
+		err := a.receive(pr, out, c)
 		pr.CloseWithError(err)
 		a.done <- err
 	}()
-	return a
+	return a, nil
+}
+
+// receive reads the archive's bytes from pr: into out when the archive is
+// stored as it is (compressing it unless the server did), and through the
+// tar reader, decompressed when the server compressed.
+func (a *archive) receive(pr io.Reader, out *archiveFile, c Compression) (err error) {
+	var in io.Reader = pr
+	if out != nil {
+		defer func() {
+			if cerr := out.close(err); err == nil {
+				err = cerr
+			}
+		}()
+		in = io.TeeReader(pr, out)
+	}
+	tarStream := in
+	if c.Server && c.Algo != "" {
+		zr, err := compress.NewReader(in, c.Algo)
+		if err != nil {
+			return fmt.Errorf("archive %s: %w", a.name, err)
+		}
+		defer zr.Close()
+		tarStream = zr
+	}
+	if err := a.extract(tarStream); err != nil {
+		return err
+	}
+	// Past the end-of-archive marker: read the rest (padding, the end of
+	// the compressed stream), so that the writer never blocks and the
+	// stored archive is whole.
+	if _, err := io.Copy(io.Discard, tarStream); err != nil {
+		return fmt.Errorf("archive %s: %w", a.name, err)
+	}
+	_, err = io.Copy(io.Discard, in)
+	return err
+}
+
+// archiveFile is a stored archive: data/base.tar.zst and the like.
+type archiveFile struct {
+	f    *os.File
+	bw   *bufio.Writer
+	comp io.WriteCloser // compressing into bw; nil when the server compressed
+}
+
+func createArchiveFile(dir string, oid uint32, c Compression) (*archiveFile, error) {
+	algo := c.Algo
+	name, err := backuptar.Name(oid, algo)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "data"), 0o700); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(filepath.Join(dir, "data", name), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	af := &archiveFile{f: f, bw: bufio.NewWriterSize(f, 1<<20)}
+	if !c.Server {
+		workers := c.Workers
+		if workers <= 0 {
+			workers = runtime.NumCPU()
+		}
+		if af.comp, err = compress.NewParallelWriter(af.bw, algo, c.level(), workers); err != nil {
+			f.Close()
+			return nil, err
+		}
+	}
+	return af, nil
+}
+
+func (af *archiveFile) Write(p []byte) (int, error) {
+	if af.comp != nil {
+		return af.comp.Write(p)
+	}
+	return af.bw.Write(p)
+}
+
+// close finishes the file (not fsynced: the backup's tree is at the end).
+func (af *archiveFile) close(failed error) error {
+	var err error
+	if af.comp != nil {
+		err = af.comp.Close()
+	}
+	if err == nil {
+		err = af.bw.Flush()
+	}
+	if cerr := af.f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil && failed == nil {
+		return fmt.Errorf("write %s: %w", af.f.Name(), err)
+	}
+	return nil
 }
 
 // write hands p to the extractor and returns once it has been consumed.
@@ -96,8 +206,14 @@ func (a *archive) entry(hdr *tar.Header, r io.Reader) error {
 		MTime: hdr.ModTime, Link: hdr.Linkname}
 	switch hdr.Typeflag {
 	case tar.TypeDir:
+		if a.index {
+			return a.sink.Note(e, stream.FileDir)
+		}
 		return a.sink.Mkdir(e)
 	case tar.TypeSymlink:
+		if a.index {
+			return a.sink.Note(e, stream.FileSymlink)
+		}
 		return a.sink.Symlink(e)
 	case tar.TypeReg:
 		e.Size = hdr.Size
@@ -121,7 +237,11 @@ func (a *archive) file(e Entry, r io.Reader) error {
 	if kept != nil {
 		r = io.TeeReader(r, &buf)
 	}
-	if err := a.sink.File(e, r); err != nil {
+	store := a.sink.File
+	if a.index {
+		store = a.sink.Hash
+	}
+	if err := store(e, r); err != nil {
 		return err
 	}
 	if kept != nil {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gobarman/barman/pkg/basebackup"
+
 	"github.com/gobarman/barman/pkg/sshcmd"
 )
 
@@ -82,6 +84,14 @@ func (c *checker) ssh(ctx context.Context) {
 
 // configuration reports options set that barman does not act on yet.
 func (c *checker) configuration() {
+	if s := c.in.Server; s.Get("backup_compression") != "" {
+		// Barman's check name for its pg_basebackup compression options.
+		if _, err := basebackup.CompressionFromConfig(s.Get, s.Get("backup_method")); err != nil {
+			c.fail("backup compression settings", err.Error())
+		} else {
+			c.pass("backup compression settings", "")
+		}
+	}
 	if list := c.in.Config.Unimplemented(c.in.Server); len(list) > 0 {
 		c.fail("configuration", "options set but not implemented yet by this barman: "+strings.Join(list, ", ")+": they have no effect yet, remove them or wait for a release that implements them")
 		return

@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/gobarman/barman/pkg/backuptar"
 	"github.com/gobarman/barman/pkg/fsutil"
 	"github.com/gobarman/barman/pkg/stream"
 )
@@ -155,11 +156,33 @@ func (l *local) symlink(r *stream.BackupFile) error {
 }
 
 func (l *local) files(ctx context.Context, files []*stream.BackupFile) error {
+	src, err := findSources(l.backupDir, files)
+	if err != nil {
+		return err
+	}
 	g, ctx := errgroup.WithContext(ctx)
 	ch := make(chan *stream.BackupFile)
+	archives := make(chan backuptar.Archive, len(src.archives))
+	for _, a := range src.archives {
+		archives <- a
+	}
+	close(archives)
 	for range l.o.Jobs {
 		g.Go(func() error {
 			buf := fsutil.AlignedBuffer(fsutil.CopyBufSize)
+			// Whole archives first (each read by one worker from start to
+			// end), then single files.
+			for a := range archives {
+				err := src.walk(ctx, a, func(r *stream.BackupFile, in io.Reader, name string) error {
+					if done, err := l.shortcut(r, buf); done || err != nil {
+						return err
+					}
+					return l.copyFrom(ctx, r, in, name, buf)
+				})
+				if err != nil {
+					return err
+				}
+			}
 			for r := range ch {
 				if err := l.file(ctx, r, buf); err != nil {
 					return err
@@ -170,7 +193,7 @@ func (l *local) files(ctx context.Context, files []*stream.BackupFile) error {
 	}
 	g.Go(func() error {
 		defer close(ch)
-		for _, r := range files {
+		for _, r := range src.plain {
 			select {
 			case ch <- r:
 			case <-ctx.Done():
@@ -182,30 +205,47 @@ func (l *local) files(ctx context.Context, files []*stream.BackupFile) error {
 	return g.Wait()
 }
 
-func (l *local) file(ctx context.Context, r *stream.BackupFile, buf []byte) error {
+// shortcut restores the records that need no content from the backup:
+// replaced (tablespace_map) or, in a delta restore, already right.
+func (l *local) shortcut(r *stream.BackupFile, buf []byte) (done bool, err error) {
 	t, _, _ := l.m.Target(r.Path)
-	src := filepath.Join(l.backupDir, filepath.FromSlash(r.Path))
 	if content, ok := l.o.Replace[r.Path]; ok {
 		if err := writeFile(t, r, bytes.NewReader(content), io.Discard, buf); err != nil {
-			return err
+			return true, err
 		}
 		l.cnt.add(r.Size)
-		return l.done(r, func(s *Stats) { s.Files++; s.Bytes += int64(len(content)) })
+		return true, l.done(r, func(s *Stats) { s.Files++; s.Bytes += int64(len(content)) })
 	}
 	if l.o.Delta && sameContent(t, r, buf) {
 		l.cnt.add(r.Size)
-		return l.done(r, func(s *Stats) { s.Files++; s.Reused++ })
+		return true, l.done(r, func(s *Stats) { s.Files++; s.Reused++ })
 	}
+	return false, nil
+}
+
+// file restores a file of a plain backup.
+func (l *local) file(ctx context.Context, r *stream.BackupFile, buf []byte) error {
+	if done, err := l.shortcut(r, buf); done || err != nil {
+		return err
+	}
+	src := filepath.Join(l.backupDir, filepath.FromSlash(r.Path))
 	in, err := os.Open(src)
 	if err != nil {
 		return fmt.Errorf("read the backup: %w", err)
 	}
 	defer in.Close()
+	return l.copyFrom(ctx, r, in, src, buf)
+}
+
+// copyFrom writes the record's file from in (named name in errors) and
+// checks its checksum.
+func (l *local) copyFrom(ctx context.Context, r *stream.BackupFile, in io.Reader, name string, buf []byte) error {
+	t, _, _ := l.m.Target(r.Path)
 	c := newChecker(r.Checksum)
 	if err := writeFile(t, r, &progressReader{r: l.o.Throttle.Reader(ctx, in), cnt: l.cnt}, c, buf); err != nil {
 		return err
 	}
-	if err := c.check(src); err != nil {
+	if err := c.check(name); err != nil {
 		return err
 	}
 	return l.done(r, func(s *Stats) {

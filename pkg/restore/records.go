@@ -1,6 +1,8 @@
 package restore
 
 import (
+	"archive/tar"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +12,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+
+	"github.com/gobarman/barman/pkg/backuptar"
 
 	"github.com/gobarman/barman/pkg/stream"
 )
@@ -50,6 +54,13 @@ func Records(backupDir string, tablespaces map[uint32]string) (recs []*stream.Ba
 	if !errors.Is(err, fs.ErrNotExist) {
 		return nil, false, err
 	}
+	if archives, err := backuptar.Find(backupDir); err != nil || len(archives) > 0 {
+		if err != nil {
+			return nil, false, err
+		}
+		recs, err := archiveRecords(backupDir, archives)
+		return recs, false, err
+	}
 	roots := []string{"data"}
 	var oids []uint32
 	for oid := range tablespaces {
@@ -67,6 +78,56 @@ func Records(backupDir string, tablespaces map[uint32]string) (recs []*stream.Ba
 		recs = append(recs, r...)
 	}
 	return recs, false, nil
+}
+
+// archiveRecords lists the members of a compressed backup's archives
+// (one pass through each) and the plain files next to them in data/
+// (backup_manifest): the records of a compressed backup taken by Barman.
+func archiveRecords(backupDir string, archives []backuptar.Archive) ([]*stream.BackupFile, error) {
+	out := []*stream.BackupFile{{Path: "data", Kind: stream.FileDir, Mode: 0o700}}
+	isArchive := map[string]bool{}
+	for _, a := range archives {
+		isArchive[a.Path] = true
+		if a.Root != "data" {
+			out = append(out, &stream.BackupFile{Path: a.Root, Kind: stream.FileDir, Mode: 0o700})
+		}
+		err := backuptar.Walk(context.Background(), a, func(e backuptar.Entry, _ io.Reader) error {
+			h := e.Header
+			rec := &stream.BackupFile{Path: e.Path, Size: h.Size, MTime: h.ModTime, Mode: stream.ModeOf(h.FileInfo().Mode())}
+			switch h.Typeflag {
+			case tar.TypeDir:
+				rec.Kind, rec.Size = stream.FileDir, 0
+			case tar.TypeSymlink:
+				rec.Kind, rec.Link, rec.Size = stream.FileSymlink, h.Linkname, 0
+			case tar.TypeReg:
+				rec.Kind = stream.FileRegular
+			default:
+				return nil
+			}
+			out = append(out, rec)
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	entries, err := os.ReadDir(filepath.Join(backupDir, "data"))
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range entries {
+		p := filepath.Join(backupDir, "data", e.Name())
+		if isArchive[p] || !e.Type().IsRegular() {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, &stream.BackupFile{Path: "data/" + e.Name(), Kind: stream.FileRegular, Size: info.Size(),
+			MTime: info.ModTime(), Mode: stream.ModeOf(info.Mode())})
+	}
+	return out, nil
 }
 
 // walk lists backupDir/root as records, the root itself first.

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gobarman/barman/pkg/backuptar"
 	"github.com/gobarman/barman/pkg/fsutil"
 
 	"golang.org/x/sync/errgroup"
@@ -56,6 +57,27 @@ func Remote(ctx context.Context, ssh *sshcmd.Command, backupDir string, recs []*
 			groups[0] = append(groups[0], r)
 		}
 	}
+	rm := &remote{ssh: ssh, backupDir: backupDir, m: m, o: o, cnt: &counter{report: o.Progress}}
+	rm.cnt.total.Store(totalBytes(recs))
+	src, err := findSources(backupDir, files)
+	if err != nil {
+		return Stats{}, err
+	}
+	g, ctx := errgroup.WithContext(ctx)
+	if len(src.archives) > 0 {
+		// A compressed backup: a stream per archive, read from start to
+		// end; the first also carries the directories, links and plain
+		// files.
+		g.SetLimit(jobs)
+		for i, a := range src.archives {
+			var pre, grp []*stream.BackupFile
+			if i == 0 {
+				pre, grp = roots, append(groups[0], src.plain...)
+			}
+			g.Go(func() error { return rm.stream(ctx, pre, grp, src, &a) })
+		}
+		return rm.st, g.Wait()
+	}
 	// Largest first, each to the least loaded stream.
 	sort.SliceStable(files, func(i, j int) bool { return files[i].Size > files[j].Size })
 	for _, f := range files {
@@ -68,9 +90,6 @@ func Remote(ctx context.Context, ssh *sshcmd.Command, backupDir string, recs []*
 		groups[k] = append(groups[k], f)
 		load[k] += f.Size + 512
 	}
-	rm := &remote{ssh: ssh, backupDir: backupDir, m: m, o: o, cnt: &counter{report: o.Progress}}
-	rm.cnt.total.Store(totalBytes(recs))
-	g, ctx := errgroup.WithContext(ctx)
 	for i, grp := range groups {
 		if len(grp) == 0 {
 			continue
@@ -79,9 +98,9 @@ func Remote(ctx context.Context, ssh *sshcmd.Command, backupDir string, recs []*
 		if i == 0 {
 			pre = roots
 		}
-		g.Go(func() error { return rm.stream(ctx, pre, grp) })
+		g.Go(func() error { return rm.stream(ctx, pre, grp, nil, nil) })
 	}
-	err := g.Wait()
+	err = g.Wait()
 	return rm.st, err
 }
 
@@ -96,7 +115,7 @@ type remote struct {
 }
 
 // stream sends one group as a tar stream to one SSH session.
-func (rm *remote) stream(ctx context.Context, roots, grp []*stream.BackupFile) error {
+func (rm *remote) stream(ctx context.Context, roots, grp []*stream.BackupFile, src *sources, arch *backuptar.Archive) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	cmd := rm.ssh.Cmd(ctx, RemoteScript)
@@ -115,6 +134,12 @@ func (rm *remote) stream(ctx context.Context, roots, grp []*stream.BackupFile) e
 	sendErr := rm.send(tw, roots, false)
 	if sendErr == nil {
 		sendErr = rm.send(tw, grp, true)
+	}
+	if sendErr == nil && arch != nil {
+		buf := make([]byte, 1<<20)
+		sendErr = src.walk(ctx, *arch, func(r *stream.BackupFile, in io.Reader, name string) error {
+			return rm.entry(tw, r, in, name, true, buf)
+		})
 	}
 	if sendErr == nil {
 		sendErr = tw.Close()
@@ -139,46 +164,52 @@ func (rm *remote) stream(ctx context.Context, roots, grp []*stream.BackupFile) e
 func (rm *remote) send(tw *tar.Writer, grp []*stream.BackupFile, counted bool) error {
 	buf := make([]byte, 1<<20)
 	for _, r := range grp {
-		t, _, _ := rm.m.Target(r.Path)
-		h := &tar.Header{Name: strings.TrimPrefix(filepath.ToSlash(t), "/"), Mode: int64(r.Mode.FileMode().Perm()),
-			ModTime: r.MTime, Format: tar.FormatPAX}
-		if h.ModTime.IsZero() {
-			h.ModTime = time.Now()
-		}
-		var err error
-		switch r.Kind {
-		case stream.FileDir:
-			h.Typeflag, h.Mode = tar.TypeDir, h.Mode|0o700
-			err = tw.WriteHeader(h)
-			if counted {
-				rm.count(func(s *Stats) { s.Dirs++ })
-			}
-		case stream.FileSymlink:
-			h.Typeflag, h.Linkname = tar.TypeSymlink, r.Link
-			if loc, ok := rm.m.tablespaceLink(r); ok {
-				h.Linkname = loc
-			}
-			err = tw.WriteHeader(h)
-			rm.count(func(s *Stats) { s.Links++ })
-		case stream.FileRegular:
-			err = rm.file(tw, h, r, buf)
-		}
-		if err != nil {
+		if err := rm.entry(tw, r, nil, "", counted, buf); err != nil {
 			return err
-		}
-		if counted && rm.o.Done != nil {
-			rm.mu.Lock()
-			err = rm.o.Done(r)
-			rm.mu.Unlock()
-			if err != nil {
-				return err
-			}
 		}
 	}
 	return nil
 }
 
-func (rm *remote) file(tw *tar.Writer, h *tar.Header, r *stream.BackupFile, buf []byte) error {
+// entry sends one record: a regular file's content is read from in (named
+// name), or from the backup directory when in is nil.
+func (rm *remote) entry(tw *tar.Writer, r *stream.BackupFile, in io.Reader, name string, counted bool, buf []byte) error {
+	t, _, _ := rm.m.Target(r.Path)
+	h := &tar.Header{Name: strings.TrimPrefix(filepath.ToSlash(t), "/"), Mode: int64(r.Mode.FileMode().Perm()),
+		ModTime: r.MTime, Format: tar.FormatPAX}
+	if h.ModTime.IsZero() {
+		h.ModTime = time.Now()
+	}
+	var err error
+	switch r.Kind {
+	case stream.FileDir:
+		h.Typeflag, h.Mode = tar.TypeDir, h.Mode|0o700
+		err = tw.WriteHeader(h)
+		if counted {
+			rm.count(func(s *Stats) { s.Dirs++ })
+		}
+	case stream.FileSymlink:
+		h.Typeflag, h.Linkname = tar.TypeSymlink, r.Link
+		if loc, ok := rm.m.tablespaceLink(r); ok {
+			h.Linkname = loc
+		}
+		err = tw.WriteHeader(h)
+		rm.count(func(s *Stats) { s.Links++ })
+	case stream.FileRegular:
+		err = rm.file(tw, h, r, in, name, buf)
+	}
+	if err != nil {
+		return err
+	}
+	if counted && rm.o.Done != nil {
+		rm.mu.Lock()
+		err = rm.o.Done(r)
+		rm.mu.Unlock()
+	}
+	return err
+}
+
+func (rm *remote) file(tw *tar.Writer, h *tar.Header, r *stream.BackupFile, in io.Reader, src string, buf []byte) error {
 	h.Typeflag = tar.TypeReg
 	if content, ok := rm.o.Replace[r.Path]; ok {
 		h.Size = int64(len(content))
@@ -190,12 +221,15 @@ func (rm *remote) file(tw *tar.Writer, h *tar.Header, r *stream.BackupFile, buf 
 		rm.count(func(s *Stats) { s.Files++; s.Bytes += h.Size })
 		return err
 	}
-	src := filepath.Join(rm.backupDir, filepath.FromSlash(r.Path))
-	in, err := os.Open(src)
-	if err != nil {
-		return fmt.Errorf("read the backup: %w", err)
+	if in == nil {
+		src = filepath.Join(rm.backupDir, filepath.FromSlash(r.Path))
+		f, err := os.Open(src)
+		if err != nil {
+			return fmt.Errorf("read the backup: %w", err)
+		}
+		defer f.Close()
+		in = f
 	}
-	defer in.Close()
 	h.Size = r.Size
 	if err := tw.WriteHeader(h); err != nil {
 		return err

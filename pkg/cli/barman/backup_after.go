@@ -3,6 +3,7 @@ package barman
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"github.com/gobarman/barman/pkg/archive"
@@ -109,8 +110,21 @@ func checkWaitingBackups(env *Env, s *config.Section) error {
 
 // streamTransfer takes the backup over the replication protocol.
 func (r *run) streamTransfer(ctx context.Context, label string, sink *basebackup.Sink) (*basebackup.Result, error) {
+	comp, err := basebackup.CompressionFromConfig(r.srv.Get, "postgres")
+	if err != nil {
+		return nil, err
+	}
 	opt := basebackup.CopyOptions{Conninfo: r.streamingConninfo(), Label: label, Fast: r.cmd.fast(r.srv), OnStart: r.started,
-		Progress: isTerminal(r.env.Stderr), MaxRateKBps: maxRate(r.cmd.bwlimit(r.srv))}
+		Progress: isTerminal(r.env.Stderr), MaxRateKBps: maxRate(r.cmd.bwlimit(r.srv)), Compression: comp}
+	if comp.Tar() {
+		// Barman's field: recovery and list-files look for the archives.
+		r.info.SetString(catalog.KeyCompression, comp.Algo)
+		where := "here"
+		if comp.Server {
+			where = "by PostgreSQL"
+		}
+		r.env.Out.Info("Backup compression: %s, compressed %s, stored as tar archives in %s", comp.Algo, where, filepath.Join(r.layout.BackupPath(r.info.ID), "data"))
+	}
 	r.env.Out.Info("Starting backup copy via the replication protocol (BASE_BACKUP) for %s", r.info.ID)
 	return basebackup.StreamCopy(ctx, opt, sink)
 }

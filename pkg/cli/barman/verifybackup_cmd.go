@@ -1,18 +1,14 @@
 package barman
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 
 	"github.com/gobarman/barman/pkg/archive"
 	"github.com/gobarman/barman/pkg/backups"
 	"github.com/gobarman/barman/pkg/cli/clikit"
-	"github.com/gobarman/barman/pkg/stream"
+	"github.com/gobarman/barman/pkg/restore"
 )
 
 // VerifyBackupCmd is `barman verify-backup SERVER BACKUP_ID` (alias verify).
@@ -42,26 +38,18 @@ func (c *VerifyBackupCmd) Run(env *Env) error {
 	if err != nil {
 		return clikit.WithHint(fmt.Errorf("backup %s has no manifest: %w", b.ID, err), "backups taken by Barman itself have none; only backups taken by this barman can be verified")
 	}
-	defer f.Close()
-	checked, bad := 0, 0
-	r := stream.NewReader(f, f.Name())
-	for {
-		rec, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return err
-		}
-		bf, ok := rec.(*stream.BackupFile)
-		if !ok || bf.Kind != stream.FileRegular {
-			continue
-		}
-		checked++
-		if msg := verifyFile(filepath.Join(dir, filepath.FromSlash(bf.Path)), bf); msg != "" {
-			bad++
-			env.Out.Error("%s: %s", bf.Path, msg)
-		}
+	recs, err := restore.ReadRecords(f, f.Name())
+	f.Close()
+	if err != nil {
+		return err
+	}
+	bad := 0
+	checked, err := restore.Verify(env.Ctx, dir, recs, func(p, problem string) {
+		bad++
+		env.Out.Error("%s: %s", p, problem)
+	})
+	if err != nil {
+		return fmt.Errorf("backup %s: %w", b.ID, err)
 	}
 	env.Out.Result(servers[0].Name, map[string]any{"backup_id": b.ID, "files": checked, "failed": bad})
 	if bad > 0 {
@@ -69,24 +57,4 @@ func (c *VerifyBackupCmd) Run(env *Env) error {
 	}
 	env.Out.Info("Backup %s of server %s: %d files match the manifest", b.ID, servers[0].Name, checked)
 	return nil
-}
-
-func verifyFile(path string, bf *stream.BackupFile) string {
-	f, err := os.Open(path)
-	if err != nil {
-		return err.Error()
-	}
-	defer f.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, f)
-	if err != nil {
-		return err.Error()
-	}
-	if n != bf.Size {
-		return fmt.Sprintf("size %d, manifest says %d", n, bf.Size)
-	}
-	if sum := "sha256:" + hex.EncodeToString(h.Sum(nil)); bf.Checksum != "" && sum != bf.Checksum {
-		return "checksum mismatch: the file was changed or damaged after the backup"
-	}
-	return ""
 }

@@ -67,6 +67,9 @@ func (c *cli) run(ctx context.Context, stdout, stderr io.Writer) error {
 	if opt.Jobs == 0 {
 		opt.Jobs = max(1, s.Int("parallel_jobs"))
 	}
+	if opt.Compression, err = bb.CompressionFromConfig(s.Get, s.Get("backup_method")); err != nil {
+		return fmt.Errorf("server %s: %w", s.Name, err)
+	}
 	var res *bb.Result
 	switch s.Get("backup_method") {
 	case "postgres":
