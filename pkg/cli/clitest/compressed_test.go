@@ -39,6 +39,23 @@ func TestCompressedBackup(t *testing.T) {
 		bs, _ := l.ListBackups()
 		barman34ListsDone(t, h.s, h.pg, bs)
 	})
+	t.Run("barman 3.4 recovers it", func(t *testing.T) {
+		conf := h.barman34Conf(t, "recovery_staging_path = "+pgtest.TempDir(t))
+		dest := filepath.Join(pgtest.TempDir(t), "pgdata")
+		tbs := filepath.Join(pgtest.TempDir(t), "tbs1")
+		cmd := exec.Command("/usr/bin/barman", "-c", conf, "recover", "--tablespace", "tbs1:"+tbs,
+			"--target-time", h.time, "--target-action", "promote", "main", h.id, dest)
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("Barman 3.4 recover of our zstd backup: %v\n%s", err, b)
+		}
+		pgtest.ChownToOSUser(t, dest, tbs)
+		pg := pgtest.StartExisting(t, dest, pgtest.Options{})
+		waitPromoted(t, pg)
+		if rows := pg.SQL(t, "SELECT coalesce(string_agg(tag, ',' ORDER BY at), '') FROM marks"); rows != h.upTo("before_time") {
+			t.Errorf("rows after Barman 3.4 recovered our backup: %s, want %s", rows, h.upTo("before_time"))
+		}
+		pg.Stop(t)
+	})
 
 	// The other algorithms and where they run, each recovered to the end.
 	for _, tc := range []struct {
@@ -86,6 +103,14 @@ func TestCompressedBackup(t *testing.T) {
 			pg.Stop(t)
 		})
 	}
+
+	t.Run("barman 3.4's gzip backup", func(t *testing.T) {
+		h.barman34BackupWith(t, "backup_compression = gzip", "after_barman34_gzip")
+		bs, _ := l.ListBackups()
+		if _, err := os.Stat(filepath.Join(l.BackupPath(bs[len(bs)-1].ID), "data", "base.tar.gz")); err != nil {
+			t.Errorf("Barman 3.4's backup is not compressed: %v", err)
+		}
+	})
 
 	t.Run("bad settings", func(t *testing.T) {
 		for _, tc := range []struct{ conf, want string }{

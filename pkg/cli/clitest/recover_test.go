@@ -386,17 +386,28 @@ func (h *history) killed(t *testing.T) {
 
 // barman34Backup: a backup taken by Debian's Barman 3.4 into the same
 // barman_home recovers with ours.
-func (h *history) barman34Backup(t *testing.T) {
+func (h *history) barman34Backup(t *testing.T) { h.barman34BackupWith(t, "", "after_barman34") }
+
+// barman34Conf writes a configuration for Debian's Barman 3.4 sharing
+// barman_home with ours (extra: more lines for [main]) and returns its path.
+func (h *history) barman34Conf(t *testing.T, extra string) string {
 	pgtest.Require(t, "Debian's barman 3.4", "/usr/bin/barman")
 	conf := filepath.Join(filepath.Dir(h.s.conf), "barman34.conf")
-	text := fmt.Sprintf("[barman]\nbarman_home = %s\nbarman_user = %s\nlog_file = %s\n[main]\nconninfo = %s\nstreaming_conninfo = %s\nbackup_method = postgres\narchiver = on\ncompression = gzip\n",
-		h.s.home, currentUser(t), filepath.Join(filepath.Dir(h.s.conf), "barman34.log"), h.pg.ConnInfo(), h.pg.ConnInfo())
+	text := fmt.Sprintf("[barman]\nbarman_home = %s\nbarman_user = %s\nlog_file = %s\n[main]\nconninfo = %s\nstreaming_conninfo = %s\nbackup_method = postgres\narchiver = on\ncompression = gzip\n%s\n",
+		h.s.home, currentUser(t), filepath.Join(filepath.Dir(h.s.conf), "barman34.log"), h.pg.ConnInfo(), h.pg.ConnInfo(), extra)
 	os.WriteFile(conf, []byte(text), 0o644)
+	return conf
+}
+
+// barman34BackupWith: Barman 3.4 takes a backup (extra configuration),
+// marker tag is written after it, and ours recovers it to the end.
+func (h *history) barman34BackupWith(t *testing.T, extra, tag string) {
+	conf := h.barman34Conf(t, extra)
 	cmd := exec.Command("/usr/bin/barman", "-c", conf, "backup", "--immediate-checkpoint", "main")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("Barman 3.4 backup: %v\n%s", err, b)
 	}
-	h.mark(t, "after_barman34")
+	h.mark(t, tag)
 	h.pg.SQL(t, "SELECT pg_switch_wal()")
 	waitArchiver(t, h.pg)
 	if out, errOut, code := run(t, "barman", "-c", h.s.conf, "cron"); code != 0 {
@@ -411,8 +422,8 @@ func (h *history) barman34Backup(t *testing.T) {
 	h.id = last.ID
 	defer func() { h.id = saved }()
 	rows, out, pg := h.recoverAndStart(t)
-	if rows != h.upTo("after_barman34") {
-		t.Errorf("rows after recovering Barman 3.4's backup: %s, want %s\n%s", rows, h.upTo("after_barman34"), out)
+	if rows != h.upTo(tag) {
+		t.Errorf("rows after recovering Barman 3.4's backup: %s, want %s\n%s", rows, h.upTo(tag), out)
 	}
 	if !strings.Contains(out, "without checksum verification") {
 		t.Errorf("no warning that Barman's backup has no manifest:\n%s", out)
