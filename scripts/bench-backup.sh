@@ -11,7 +11,9 @@
 #   - cp -a:          the data directory and the tablespace (the floor;
 #                     pg_wal included, no fsync);
 #   - pg_basebackup:  -Fp -X none -c fast, with --tablespace-mapping (fsyncs);
-#   - ours:           bin/barman backup --wait, backup_method = postgres, and
+#   - ours:           bin/barman backup --wait, backup_method = postgres (also
+#                     with backup_compression = zstd, compressed here and by
+#                     the server with 2 workers), and
 #                     rsync (tar streams through ssh to a real sshd on
 #                     127.0.0.1, as the PostgreSQL OS user) with -j 1 and -j 2;
 #   - Barman 3.4:     Debian's barman backup --wait, backup_method = rsync
@@ -275,7 +277,7 @@ drain() {
 
 # --- configurations --------------------------------------------------------
 
-write_conf() { # METHOD (rsync|postgres) [REUSE]
+write_conf() { # METHOD (rsync|postgres) [REUSE] [EXTRA LINES]
 	cat >"$work/barman.conf" <<-EOF
 		[barman]
 		barman_home = $work/home
@@ -292,6 +294,7 @@ write_conf() { # METHOD (rsync|postgres) [REUSE]
 		archiver = on
 		immediate_checkpoint = true
 		reuse_backup = ${2:-off}
+		${3:-}
 	EOF
 }
 
@@ -400,9 +403,9 @@ check_ours() {
 }
 WARNLOGS=()
 
-run_ours() { # KEY METHOD JOBS [REUSE]
+run_ours() { # KEY METHOD JOBS [REUSE] [EXTRA CONFIGURATION LINES]
 	local key=$1 method=$2 jobs=$3 reuse=${4:-off}
-	write_conf "$method" "$reuse"
+	write_conf "$method" "$reuse" "${5:-}"
 	drain
 	local args=(-c "$work/barman.conf" backup --wait --wait-timeout 300 main)
 	[ "$method" = rsync ] && args=(-c "$work/barman.conf" backup -j "$jobs" --reuse-backup "$reuse" --wait --wait-timeout 300 main)
@@ -486,7 +489,7 @@ report() {
 		printf ' %20s' "$theirs"
 	done
 	echo
-	for ours in "ours rsync -j1" "ours rsync -j2" "ours postgres" "ours rsync -j2 reuse=link"; do
+	for ours in "ours rsync -j1" "ours rsync -j2" "ours postgres" "ours postgres zstd" "ours postgres zstd@server" "ours rsync -j2 reuse=link"; do
 		[ -n "${SECS[$ours]:-}" ] || continue
 		printf '  %-24s' "$ours"
 		for theirs in "cp -a" "pg_basebackup -Fp" "Barman 3.4 rsync" "Barman 3.4 postgres" "pgBackRest none" "pgBackRest zst"; do
@@ -505,7 +508,14 @@ report() {
 		goal "$ours" "pg_basebackup -Fp" 1.15
 		goal "$ours" "Barman 3.4 rsync" 0.25
 	done
-	for ours in "ours rsync -j1" "ours rsync -j2" "ours postgres" "ours rsync -j2 reuse=link"; do
+	echo "Goals (zstd backup_compression, against pgBackRest zst: time and size):"
+	for ours in "ours postgres zstd" "ours postgres zstd@server"; do
+		[ -n "${SECS[$ours]:-}" ] || continue
+		goal "$ours" "pgBackRest zst" 0.8
+		[ -n "${OUTB["pgBackRest zst"]:-}" ] && awk -v a="${OUTB[$ours]}" -v b="${OUTB["pgBackRest zst"]}" -v o="$ours" 'BEGIN {
+			printf "  %-26s size %.1f MiB vs %.1f MiB  %5.2fx  <= 1.00x  %s\n", o, a / 1048576, b / 1048576, a / b, (a <= b ? "met" : "MISSED") }'
+	done
+	for ours in "ours rsync -j1" "ours rsync -j2" "ours postgres" "ours postgres zstd" "ours postgres zstd@server" "ours rsync -j2 reuse=link"; do
 		[ -n "${RSS[$ours]:-}" ] || continue
 		awk -v r="${RSS[$ours]}" -v o="$ours" 'BEGIN { m = r / 1024
 			printf "  %-26s peak RSS %6.1f MiB  <= 100 MiB            %s\n", o, m, (m <= 100 ? "met" : "MISSED") }'
@@ -543,6 +553,8 @@ main() {
 	run_cp
 	run_pg_basebackup
 	run_ours "ours postgres" postgres 1
+	run_ours "ours postgres zstd" postgres 1 off "backup_compression = zstd"
+	run_ours "ours postgres zstd@server" postgres 1 off $'backup_compression = zstd\nbackup_compression_location = server\nbackup_compression_workers = 2'
 	run_ours "ours rsync -j1" rsync 1
 	run_ours "ours rsync -j2" rsync 2
 	run_barman34 rsync

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"golang.org/x/sync/errgroup"
+
+	"github.com/gobarman/barman/pkg/throttle"
 )
 
 // Item is one directory tree to copy: PGDATA or a tablespace.
@@ -18,6 +20,9 @@ type Item struct {
 	TablespaceOID uint32 // 0 for PGDATA
 	Tablespace    string
 	Exclude       func(path string) bool
+	// Throttle, when set, limits this item's streams instead of the
+	// Remote's (tablespace_bandwidth_limit).
+	Throttle *throttle.Throttle
 }
 
 // Previous is the backup that reuse_backup = link takes unchanged files
@@ -152,7 +157,7 @@ func fetchAll(ctx context.Context, r *Remote, groups [][]job, sink *Sink, stats 
 		}
 		g.Go(func() error {
 			for _, it := range order {
-				v, err := r.Fetch(ctx, it.Root, byItem[it], func(h *tar.Header, rd io.Reader) error {
+				v, err := r.fetch(ctx, it.Root, byItem[it], it.Throttle, func(h *tar.Header, rd io.Reader) error {
 					return receive(sink, it, h, rd)
 				})
 				if err != nil {

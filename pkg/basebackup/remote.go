@@ -84,6 +84,14 @@ func parseListing(out []byte) ([]Entry, error) {
 // files during a backup) are returned, not errors; a file that cannot be
 // read is an error.
 func (r *Remote) Fetch(ctx context.Context, dir string, names []string, handle func(*tar.Header, io.Reader) error) (vanished []string, err error) {
+	return r.fetch(ctx, dir, names, nil, handle)
+}
+
+// fetch is Fetch limited by limit instead of r.Throttle when it is set.
+func (r *Remote) fetch(ctx context.Context, dir string, names []string, limit *throttle.Throttle, handle func(*tar.Header, io.Reader) error) (vanished []string, err error) {
+	if limit == nil {
+		limit = r.Throttle
+	}
 	c := r.cmd(ctx, "cd "+quote(dir)+" && tar -cf - --null --no-recursion --ignore-failed-read -T -")
 	var list bytes.Buffer
 	for _, n := range names {
@@ -101,7 +109,7 @@ func (r *Remote) Fetch(ctx context.Context, dir string, names []string, handle f
 	if err := c.Start(); err != nil {
 		return nil, fmt.Errorf("start copy from the PostgreSQL host: %w", err)
 	}
-	readErr := readTar(r.Throttle.Reader(ctx, stdout), handle)
+	readErr := readTar(limit.Reader(ctx, stdout), handle)
 	if readErr != nil {
 		c.Process.Kill()
 	}

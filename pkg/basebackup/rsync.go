@@ -1,6 +1,7 @@
 package basebackup
 
 import (
+	"github.com/gobarman/barman/pkg/throttle"
 	"context"
 	"io/fs"
 	"strings"
@@ -30,6 +31,10 @@ type CopyOptions struct {
 	MaxRateKBps int
 	// Compression is backup_compression (postgres method).
 	Compression Compression
+	// TablespaceLimits limits the copy of a tablespace, by name
+	// (tablespace_bandwidth_limit; rsync methods), instead of the
+	// Remote's Throttle.
+	TablespaceLimits map[string]*throttle.Throttle
 }
 
 // CopyBackup takes a backup: pg_backup_start, the copy of PGDATA and the
@@ -58,7 +63,7 @@ func CopyBackup(ctx context.Context, opt CopyOptions, sink *Sink) (*Result, erro
 	vdir := meta.VersionDir()
 	for _, t := range meta.Tablespaces {
 		items = append(items, Item{Root: t.Location, TablespaceOID: t.OID, Tablespace: t.Name,
-			Exclude: func(p string) bool { return ExcludedInTablespace(p, vdir) }})
+			Exclude: func(p string) bool { return ExcludedInTablespace(p, vdir) }, Throttle: opt.TablespaceLimits[t.Name]})
 	}
 	stopKeepAlive := keepAlive(ctx, c, opt.KeepAlive)
 	stats, err := Copy(ctx, opt.Remote, items, opt.Jobs, opt.Previous, sink)

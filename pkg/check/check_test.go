@@ -84,7 +84,7 @@ func TestChecks(t *testing.T) {
 		{"failed backups", "", nil, &Catalogue{Backups: []Backup{{ID: "b", Status: "FAILED"}}}, "failed backups", false, "there are 1 failed backups"},
 		{"archiver errors", "", nil, &Catalogue{WALs: wals, Errors: map[string]int{"duplicate": 1, "unknown": 2}}, "archiver errors", false, "duplicate: 1, unknown: 2"},
 		{"backup too old", "last_backup_maximum_age = 1 HOURS\n", nil, &Catalogue{Backups: []Backup{{ID: "a", Status: "DONE", EndTime: before}}}, "backup maximum age", false, "latest backup age: 2h0m0s"},
-		{"unimplemented option", "tablespace_bandwidth_limit = tbs1:100\n", nil, nil, "configuration", false, "not implemented yet by this barman: tablespace_bandwidth_limit"},
+		{"unimplemented option", "worm_mode = on\n", nil, nil, "configuration", false, "not implemented yet by this barman: worm_mode"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

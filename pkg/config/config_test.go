@@ -81,12 +81,12 @@ func TestGuideConfiguration(t *testing.T) {
 	if got := cfg.Unimplemented(s); len(got) != 0 {
 		t.Errorf("unimplemented = %v, want none", got)
 	}
-	cfg, err = Load(writeConf(t, guideConf+"tablespace_bandwidth_limit = tbs1:100\npre_delete_script = true\nstaging_path = /tmp\n"))
+	cfg, err = Load(writeConf(t, guideConf+"primary_ssh_command = ssh primary\npre_delete_script = true\nstaging_path = /tmp\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := cfg.Unimplemented(cfg.Server("main")); strings.Join(got, ",") != "staging_path,tablespace_bandwidth_limit" {
-		t.Errorf("unimplemented = %v, want [staging_path tablespace_bandwidth_limit]", got)
+	if got := cfg.Unimplemented(cfg.Server("main")); strings.Join(got, ",") != "primary_ssh_command,staging_path" {
+		t.Errorf("unimplemented = %v, want [primary_ssh_command staging_path]", got)
 	}
 }
 

@@ -70,7 +70,7 @@ func optionTable() []Option {
 		{"reuse_backup", Both, "", enumKind("off", "copy", "link"), true},
 		{"immediate_checkpoint", Both, "false", kindBool, true},
 		{"bandwidth_limit", Both, "", kindUint, true},
-		{"tablespace_bandwidth_limit", Both, "", kindString, false},
+		{"tablespace_bandwidth_limit", Both, "", kindString, true},
 		{"network_compression", Both, "false", kindBool, true},
 		{"parallel_jobs", Both, "1", kindPositive, true},
 		{"parallel_jobs_start_batch_size", Both, "10", kindPositive, false},

@@ -242,7 +242,7 @@ func (l *local) file(ctx context.Context, r *stream.BackupFile, buf []byte) erro
 func (l *local) copyFrom(ctx context.Context, r *stream.BackupFile, in io.Reader, name string, buf []byte) error {
 	t, _, _ := l.m.Target(r.Path)
 	c := newChecker(r.Checksum)
-	if err := writeFile(t, r, &progressReader{r: l.o.Throttle.Reader(ctx, in), cnt: l.cnt}, c, buf); err != nil {
+	if err := writeFile(t, r, &progressReader{r: l.o.throttleFor(r.Path).Reader(ctx, in), cnt: l.cnt}, c, buf); err != nil {
 		return err
 	}
 	if err := c.check(name); err != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash"
+	"strconv"
 	"strings"
 	"sync/atomic"
 
@@ -19,6 +20,9 @@ type Options struct {
 	// Throttle limits the rate of the files copied, all jobs together
 	// (bandwidth_limit); nil for no limit.
 	Throttle *throttle.Throttle
+	// TablespaceThrottle limits the files of a tablespace, by OID,
+	// instead of Throttle (tablespace_bandwidth_limit).
+	TablespaceThrottle map[uint32]*throttle.Throttle
 	// Delta keeps the destination files whose content already matches the
 	// backup and removes what the backup does not have (rsync --delete).
 	// Local destinations only.
@@ -32,6 +36,18 @@ type Options struct {
 	// Done, if set, is called once per record restored (from one
 	// goroutine at a time).
 	Done func(rec *stream.BackupFile) error
+}
+
+// throttleFor returns the limit for a record's file: its tablespace's,
+// else Throttle.
+func (o *Options) throttleFor(p string) *throttle.Throttle {
+	root, _, _ := strings.Cut(p, "/")
+	if oid, err := strconv.ParseUint(root, 10, 32); err == nil {
+		if t := o.TablespaceThrottle[uint32(oid)]; t != nil {
+			return t
+		}
+	}
+	return o.Throttle
 }
 
 // Stats are what a restore did.

@@ -64,6 +64,7 @@ func Remote(ctx context.Context, ssh *sshcmd.Command, backupDir string, recs []*
 		return Stats{}, err
 	}
 	g, ctx := errgroup.WithContext(ctx)
+	rm.ctx = ctx
 	if len(src.archives) > 0 {
 		// A compressed backup: a stream per archive, read from start to
 		// end; the first also carries the directories, links and plain
@@ -105,6 +106,7 @@ func Remote(ctx context.Context, ssh *sshcmd.Command, backupDir string, recs []*
 }
 
 type remote struct {
+	ctx       context.Context // of the streams, for the throttles
 	ssh       *sshcmd.Command
 	backupDir string
 	m         Mapping
@@ -129,7 +131,7 @@ func (rm *remote) stream(ctx context.Context, roots, grp []*stream.BackupFile, s
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start %s: %w", strings.Join(cmd.Args, " "), err)
 	}
-	bw := bufio.NewWriterSize(rm.o.Throttle.Writer(ctx, stdin), 1<<20)
+	bw := bufio.NewWriterSize(stdin, 1<<20)
 	tw := tar.NewWriter(bw)
 	sendErr := rm.send(tw, roots, false)
 	if sendErr == nil {
@@ -235,7 +237,7 @@ func (rm *remote) file(tw *tar.Writer, h *tar.Header, r *stream.BackupFile, in i
 		return err
 	}
 	c := newChecker(r.Checksum)
-	n, err := io.CopyBuffer(io.MultiWriter(tw, c), &progressReader{r: in, cnt: rm.cnt}, buf)
+	n, err := io.CopyBuffer(io.MultiWriter(tw, c), &progressReader{r: rm.o.throttleFor(r.Path).Reader(rm.ctx, in), cnt: rm.cnt}, buf)
 	if err != nil {
 		if n != r.Size {
 			return fmt.Errorf("backup file %s has %d bytes, the manifest says %d: the backup is damaged (%v)", src, n, r.Size, err)

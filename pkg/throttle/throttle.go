@@ -14,6 +14,7 @@ type Throttle struct {
 	rate float64 // bytes per second
 	mu   sync.Mutex
 	next time.Time // when the bytes let through so far are due
+	sent int64     // bytes let through, for Sent
 	// now and sleep are the clock; tests replace them.
 	now   func() time.Time
 	sleep func(ctx context.Context, d time.Duration) error
@@ -45,6 +46,7 @@ func (t *Throttle) Wait(ctx context.Context, n int) error {
 		return nil
 	}
 	t.mu.Lock()
+	t.sent += int64(n)
 	now := t.now()
 	if t.next.Before(now) {
 		t.next = now
@@ -53,6 +55,16 @@ func (t *Throttle) Wait(ctx context.Context, n int) error {
 	d := t.next.Sub(now)
 	t.mu.Unlock()
 	return t.sleep(ctx, d)
+}
+
+// Sent returns the bytes t has let through (0 for nil).
+func (t *Throttle) Sent() int64 {
+	if t == nil {
+		return 0
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.sent
 }
 
 // Reader returns r limited by t (r itself when t is nil).

@@ -259,9 +259,19 @@ func (r *run) transfer(ctx context.Context, sink *basebackup.Sink) (*basebackup.
 		return nil, err
 	}
 	remote.Throttle = throttle.New(int64(r.cmd.bwlimit(r.srv)) * 1024)
+	limits, err := throttle.ParseTablespaceLimits(r.srv.Get("tablespace_bandwidth_limit"))
+	if err != nil {
+		return nil, err
+	}
 	opt := basebackup.CopyOptions{Conninfo: r.srv.Get("conninfo"), Remote: remote, Label: label,
 		Fast: r.cmd.fast(r.srv), Jobs: r.cmd.jobs(r.srv), Previous: prev, OnStart: r.started,
-		KeepAlive: r.cmd.keepalive(r.srv)}
+		KeepAlive: r.cmd.keepalive(r.srv), TablespaceLimits: map[string]*throttle.Throttle{}}
+	for name, kbps := range limits {
+		if kbps > 0 {
+			opt.TablespaceLimits[name] = throttle.New(kbps * 1024)
+			r.env.Out.Info("Tablespace %s: bandwidth limit %d KiB/s (tablespace_bandwidth_limit)", name, kbps)
+		}
+	}
 	r.env.Out.Info("Starting backup copy via %s for %s (%d jobs)", remoteName(remote), r.info.ID, opt.Jobs)
 	return basebackup.CopyBackup(ctx, opt, sink)
 }

@@ -78,7 +78,18 @@ func (r *recoverRun) copyData() error {
 	if !verified {
 		out.Warning("backup %s has no manifest (%s): its files are copied without checksum verification", r.b.ID, restore.ManifestName)
 	}
-	opt := restore.Options{Jobs: r.jobs, Delta: r.delta, Replace: map[string][]byte{}, Throttle: throttle.New(int64(r.c.bwlimit(r.s)) * 1024)}
+	opt := restore.Options{Jobs: r.jobs, Delta: r.delta, Replace: map[string][]byte{}, Throttle: throttle.New(int64(r.c.bwlimit(r.s)) * 1024),
+		TablespaceThrottle: map[uint32]*throttle.Throttle{}}
+	limits, err := throttle.ParseTablespaceLimits(r.s.Get("tablespace_bandwidth_limit"))
+	if err != nil {
+		return err
+	}
+	for _, ts := range r.b.Tablespaces() {
+		if kbps := limits[ts.Name]; kbps > 0 {
+			opt.TablespaceThrottle[ts.OID] = throttle.New(kbps * 1024)
+			out.Info("Tablespace %s: bandwidth limit %d KiB/s (tablespace_bandwidth_limit)", ts.Name, kbps)
+		}
+	}
 	var oids []uint32
 	for oid := range r.mapping.Tablespaces {
 		oids = append(oids, oid)
