@@ -139,10 +139,10 @@ func TestStreamCopyErrors(t *testing.T) {
 	}
 }
 
-// TestStreamMemory streams a 32 MiB file: what is allocated must not
+// TestStreamMemory streams a 64 MiB file: what is allocated must not
 // grow with the file, the archive is never buffered.
 func TestStreamMemory(t *testing.T) {
-	const size = 32 << 20
+	const size = 64 << 20
 	s := fakeSession(t, false)
 	pr, pw := io.Pipe()
 	go func() {
@@ -176,7 +176,9 @@ func TestStreamMemory(t *testing.T) {
 	}
 	runtime.ReadMemStats(&after)
 	t.Logf("allocated %d bytes", after.TotalAlloc-before.TotalAlloc)
-	if grew := after.TotalAlloc - before.TotalAlloc; grew > 8<<20 || s.res.Bytes != size {
+	// The queue between the connection and the disk (8 MiB) and the
+	// copy buffers (2 MiB) are the bound.
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 16<<20 || s.res.Bytes != size {
 		t.Errorf("allocated %d bytes for a %d-byte file (%d written)", grew, size, s.res.Bytes)
 	}
 }

@@ -18,14 +18,15 @@ import (
 )
 
 // archive extracts one tar archive of a BASE_BACKUP into the sink while
-// it streams: CopyData payloads go through a pipe to a goroutine reading
-// the tar, so at most one message is in memory.
+// it streams: CopyData payloads are queued (asyncPipe, 8 MiB at most) for
+// a goroutine reading the tar, so that the connection is read while the
+// files are written.
 type archive struct {
 	name string
 	oid  uint32 // 0 for PGDATA
 	tbs  string // tablespace name
 	sink *Sink
-	pw   *io.PipeWriter
+	pipe *asyncPipe
 	done chan error
 
 	// index: the archive is stored as it is (compressed), its members
@@ -52,11 +53,11 @@ func (s *streamSession) startArchive(name string, oid uint32, tbs string) (*arch
 			return nil, err
 		}
 	}
-	pr, pw := io.Pipe()
-	a.pw = pw
+	pipe := newAsyncPipe()
+	a.pipe = pipe
 	go func() {
-		err := a.receive(pr, out, c)
-		pr.CloseWithError(err)
+		err := a.receive(pipe, out, c)
+		pipe.CloseRead(err)
 		a.done <- err
 	}()
 	return a, nil
@@ -159,8 +160,8 @@ func (af *archiveFile) close(failed error) error {
 // write hands p to the extractor and returns once it has been consumed.
 // If the extraction failed, its error is returned.
 func (a *archive) write(p []byte) error {
-	if _, err := a.pw.Write(p); err != nil {
-		a.pw.CloseWithError(err)
+	if _, err := a.pipe.Write(p); err != nil {
+		a.pipe.CloseWrite(err)
 		return <-a.done
 	}
 	return nil
@@ -168,13 +169,13 @@ func (a *archive) write(p []byte) error {
 
 // finish marks the end of the archive and waits for the extraction.
 func (a *archive) finish() error {
-	a.pw.Close()
+	a.pipe.CloseWrite(nil)
 	return <-a.done
 }
 
 // abort stops the extraction with err and waits for it.
 func (a *archive) abort(err error) {
-	a.pw.CloseWithError(err)
+	a.pipe.CloseWrite(err)
 	<-a.done
 }
 

@@ -138,3 +138,53 @@ func setDirect(f *os.File, on bool) error {
 	_, err = unix.FcntlInt(fd, unix.F_SETFL, flags)
 	return err
 }
+
+// CopyDirectOverlapped is CopyDirect with also running beside the
+// writes: each block read into one of the two buffers (aligned, equal,
+// multiples of DirectAlign) is handed to a goroutine calling also.Write
+// (a checksum, say) while it is written to f and the next block is read
+// into the other buffer. On a copy bound by hashing and writing, that
+// takes the hash off the critical path.
+func CopyDirectOverlapped(f *os.File, direct bool, r io.Reader, also io.Writer, bufs [2][]byte) (int64, error) {
+	blocks := make(chan []byte, 2)
+	acks := make(chan struct{}, 2)
+	go func() {
+		for b := range blocks {
+			also.Write(b)
+			acks <- struct{}{}
+		}
+		close(acks)
+	}()
+	var total int64
+	inFlight := 0
+	finish := func() {
+		close(blocks)
+		for range acks {
+		}
+	}
+	for i := 0; ; i ^= 1 {
+		if inFlight == 2 {
+			<-acks // the block sent two rounds ago, in bufs[i], is hashed
+			inFlight--
+		}
+		n, rerr := io.ReadFull(r, bufs[i])
+		if n > 0 {
+			blocks <- bufs[i][:n]
+			inFlight++
+			var err error
+			if direct, err = writeDirect(f, direct, bufs[i][:n]); err != nil {
+				finish()
+				return total, err
+			}
+			total += int64(n)
+		}
+		if rerr == io.EOF || rerr == io.ErrUnexpectedEOF {
+			finish()
+			return total, nil
+		}
+		if rerr != nil {
+			finish()
+			return total, rerr
+		}
+	}
+}

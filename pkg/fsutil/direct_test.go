@@ -114,3 +114,26 @@ func TestGrowPipe(t *testing.T) {
 	GrowPipe(f)      // not a pipe: nothing happens
 	GrowPipe("text") // not a file either
 }
+
+func TestCopyDirectOverlapped(t *testing.T) {
+	dir := t.TempDir()
+	for _, size := range []int{0, 1, DirectAlign, 64 << 10, 3*(64<<10) + 5} {
+		data := make([]byte, size)
+		for i := range data {
+			data[i] = byte(i * 7)
+		}
+		p := filepath.Join(dir, "f")
+		f, direct, err := OpenDirect(p, 0o600)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := sha256.New()
+		n, err := CopyDirectOverlapped(f, direct, bytes.NewReader(data), h, [2][]byte{AlignedBuffer(64 << 10), AlignedBuffer(64 << 10)})
+		f.Close()
+		got, _ := os.ReadFile(p)
+		want := sha256.Sum256(data)
+		if err != nil || n != int64(size) || !bytes.Equal(got, data) || !bytes.Equal(h.Sum(nil), want[:]) {
+			t.Fatalf("size %d: copied %d, %v; file %d bytes; hash matches %v", size, n, err, len(got), bytes.Equal(h.Sum(nil), want[:]))
+		}
+	}
+}

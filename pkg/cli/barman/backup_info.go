@@ -67,7 +67,7 @@ func (r *run) finish(res *basebackup.Result) error {
 		return err
 	}
 	dir := r.layout.BackupPath(b.ID)
-	if err := fsutil.FsyncTree(dir); err != nil {
+	if err := fsutil.SyncTrees(dir); err != nil {
 		return err
 	}
 	size, dedup, err := diskUsage(dir)

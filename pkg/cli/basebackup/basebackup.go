@@ -92,7 +92,7 @@ func (c *cli) run(ctx context.Context, stdout, stderr io.Writer) error {
 		w.Write(&stream.BackupSummary{Server: s.Name, Status: "FAILED", Error: err.Error()})
 		return err
 	}
-	if err := fsutil.FsyncTree(c.Directory); err != nil {
+	if err := fsutil.SyncTrees(c.Directory); err != nil {
 		return err
 	}
 	return w.Write(summary(s.Name, res, sink))
