@@ -85,7 +85,8 @@ func Copy(ctx context.Context, r *Remote, items []Item, jobs int, prev *Previous
 	for _, j := range todo {
 		total += j.entry.Size
 	}
-	sink.SetTotal(total)
+	// global/pg_control, copied last, is always PG_CONTROL_FILE_SIZE.
+	sink.SetTotal(total + 8192)
 	if err := fetchAll(ctx, r, buckets(todo, jobs), sink, stats); err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/alecthomas/kong"
 
@@ -29,6 +30,7 @@ type cli struct {
 	Jobs      int              `short:"j" help:"Parallel copy streams (rsync method; default: parallel_jobs)."`
 	Fast      bool             `name:"immediate-checkpoint" help:"Ask for an immediate checkpoint."`
 	Label     string           `help:"Backup label (default: 'barman-basebackup <server>')."`
+	Progress  time.Duration    `default:"5s" placeholder:"INTERVAL" help:"Write a progress record this often (0: never)."`
 	Version   kong.VersionFlag `short:"v" help:"Print the version and exit."`
 	Server    string           `arg:"" help:"Server name."`
 	Directory string           `arg:"" help:"Empty or missing directory that receives the backup (data/ and one directory per tablespace OID)."`
@@ -70,6 +72,12 @@ func (c *cli) run(ctx context.Context, stdout, stderr io.Writer) error {
 	if opt.Compression, err = bb.CompressionFromConfig(s.Get, s.Get("backup_method")); err != nil {
 		return fmt.Errorf("server %s: %w", s.Name, err)
 	}
+	opt.Progress = c.Progress > 0 // the server sizes the backup first
+	stopProgress := stream.ReportProgress(w, c.Progress, func() stream.Progress {
+		files, _ := sink.Totals()
+		done, total := sink.Progress()
+		return stream.Progress{Server: s.Name, Stage: "basebackup", DoneFiles: files, DoneBytes: done, TotalBytes: total}
+	})
 	var res *bb.Result
 	switch s.Get("backup_method") {
 	case "postgres":
@@ -88,6 +96,7 @@ func (c *cli) run(ctx context.Context, stdout, stderr io.Writer) error {
 		opt.Remote = &bb.Remote{SSH: ssh}
 		res, err = bb.CopyBackup(ctx, opt, sink)
 	}
+	stopProgress()
 	if err != nil {
 		w.Write(&stream.BackupSummary{Server: s.Name, Status: "FAILED", Error: err.Error()})
 		return err

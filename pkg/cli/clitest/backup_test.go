@@ -15,6 +15,7 @@ import (
 
 	"github.com/gobarman/barman/pkg/catalog"
 	"github.com/gobarman/barman/pkg/pgtest"
+	"github.com/gobarman/barman/pkg/stream"
 )
 
 // manifestOrder returns the paths of a backup's manifest in copy order.
@@ -298,9 +299,31 @@ func TestBasebackupStage(t *testing.T) {
 	pg := pgtest.StartPostgres(t, pgtest.Options{ArchiveCommand: "true"})
 	s = rewriteConninfo(t, s, pg)
 	dir := filepath.Join(pgtest.TempDir(t), "copy")
-	out, errOut, code := run(t, "barman-basebackup", "-c", s.conf, "main", dir)
+	pg.Pgbench(t, "-i", "-s", "2", "-q") // something to copy for a while
+	out, errOut, code := run(t, "barman-basebackup", "-c", s.conf, "--progress", "20ms", "main", dir)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	// In a pipe, progress comes as records: growing, with the total.
+	var prev int64 = -1
+	nprog := 0
+	for _, line := range strings.Split(out, "\n") {
+		if !strings.Contains(line, `"type":"progress"`) {
+			continue
+		}
+		var p stream.Progress
+		if err := json.Unmarshal([]byte(line), &p); err != nil {
+			t.Fatal(err)
+		}
+		// The total is known (0 before) once the files are listed.
+		if p.Stage != "basebackup" || p.Server != "main" || p.DoneBytes < prev || (p.DoneBytes > 0 && p.TotalBytes < p.DoneBytes) {
+			t.Errorf("progress record %s", line)
+		}
+		prev = p.DoneBytes
+		nprog++
+	}
+	if nprog == 0 {
+		t.Errorf("no progress record with --progress 20ms:\n%.2000s", out)
 	}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	last := lines[len(lines)-1]

@@ -10,6 +10,7 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"sync/atomic"
 
 	"path/filepath"
 	"strconv"
@@ -37,6 +38,7 @@ type cli struct {
 	Jobs       int              `short:"j" default:"2" help:"Parallel copies."`
 	Delta      bool             `help:"Keep destination files that match; remove what the manifest does not list (local only)."`
 	Quiet      bool             `short:"q" help:"Write only the summary record, not one record per restored entry."`
+	Progress   time.Duration    `default:"5s" placeholder:"INTERVAL" help:"Write a progress record this often (0: never)."`
 	Version    kong.VersionFlag `short:"v" help:"Print the version and exit."`
 }
 
@@ -63,9 +65,26 @@ func (c *cli) run(ctx context.Context, stdin io.Reader, stdout io.Writer) error 
 		return err
 	}
 	opt := rs.Options{Jobs: c.Jobs, Delta: c.Delta, Replace: map[string][]byte{}}
-	if !c.Quiet {
-		opt.Done = func(r *stream.BackupFile) error { return w.Write(r) }
+	var files, done, total atomic.Int64
+	opt.Done = func(r *stream.BackupFile) error {
+		if r.Kind == stream.FileRegular {
+			files.Add(1)
+		}
+		if c.Quiet {
+			return nil
+		}
+		return w.Write(r)
 	}
+	opt.Progress = func(d, t int64) { done.Store(d); total.Store(t) }
+	var regular int64
+	for _, r := range recs {
+		if r.Kind == stream.FileRegular {
+			regular++
+		}
+	}
+	stopProgress := stream.ReportProgress(w, c.Progress, func() stream.Progress {
+		return stream.Progress{Stage: stage, DoneFiles: files.Load(), TotalFiles: regular, DoneBytes: done.Load(), TotalBytes: total.Load()}
+	})
 	for _, r := range recs {
 		if r.Path == "data/tablespace_map" {
 			opt.Replace[r.Path] = m.TablespaceMap(oidsOf(m))
@@ -81,6 +100,7 @@ func (c *cli) run(ctx context.Context, stdin io.Reader, stdout io.Writer) error 
 	} else {
 		st, err = rs.Local(ctx, c.Source, recs, m, opt)
 	}
+	stopProgress()
 	sum := &stream.Summary{Stage: stage, Files: int64(st.Files), Bytes: st.Bytes, ElapsedSeconds: time.Since(start).Seconds(),
 		Statuses: map[string]int64{"restored": int64(st.Files - st.Reused), "reused": int64(st.Reused), "unverified": int64(st.Unverified)}}
 	if err != nil {
