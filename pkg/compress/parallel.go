@@ -24,7 +24,7 @@ const ParallelChunk = 4 << 20
 //
 // Write only copies into the current chunk; the compression of the
 // previous ones runs meanwhile, so a single producer (a network stream)
-// is not slowed by the compressor. At most 2×workers chunks are in
+// is not slowed by the compressor. At most 2×workers+2 chunks are in
 // flight. Close compresses the last chunk, waits for every write and
 // returns the first error; it does not close w.
 func NewParallelWriter(w io.Writer, algo string, level Level, workers int) (io.WriteCloser, error) {
@@ -44,8 +44,8 @@ func NewParallelWriter(w io.Writer, algo string, level Level, workers int) (io.W
 		algo:  algo,
 		level: level,
 		jobs:  make(chan *chunkJob, workers),
-		order: make(chan *chunkJob, 2*workers),
-		free:  make(chan *chunkJob, 3*workers),
+		order: make(chan *chunkJob, workers),
+		free:  make(chan *chunkJob, workers+2),
 		done:  make(chan struct{}),
 	}
 	for range workers {
