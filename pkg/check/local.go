@@ -59,7 +59,9 @@ func unwrapPath(err error) error {
 // ssh runs `true` through ssh_command, when one is set.
 func (c *checker) ssh(ctx context.Context) {
 	text := c.in.Server.Get("ssh_command")
-	if text == "" {
+	if m := c.in.Server.Get("backup_method"); text == "" || m == "postgres" || m == "local-rsync" {
+		// As Barman: only the rsync method needs SSH to the PostgreSQL
+		// host (a needless ssh round trip delayed every backup).
 		return
 	}
 	cmd, err := sshcmd.Parse(text)

@@ -22,6 +22,9 @@ func (r *run) afterBackup() error {
 		deadline = time.Now().Add(time.Duration(r.cmd.WaitTimeout) * time.Second)
 	}
 	announced, purged := false, false
+	// The backup's last segment usually arrives within a second of the
+	// switch: look again soon at first, then every second.
+	pause := 100 * time.Millisecond
 	for {
 		if err := archiveWAL(r.env, r.srv, 30*time.Second); err != nil {
 			r.env.Out.Warning("archiving WAL after the backup: %v", err)
@@ -47,8 +50,9 @@ func (r *run) afterBackup() error {
 		select {
 		case <-r.env.Ctx.Done():
 			return r.env.Ctx.Err()
-		case <-time.After(time.Second):
+		case <-time.After(pause):
 		}
+		pause = min(2*pause, time.Second)
 	}
 }
 
