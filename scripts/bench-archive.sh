@@ -664,9 +664,34 @@ run_push() {
 		done
 	' bash "$INGEST" "$d/ssh_config" "$BARMAN" "$work/barman.conf" "$work/ref" "$mux" "${segs[@]}" ||
 		die "$key failed"
-	ssh -F "$d/ssh_config" $mux -O exit root@127.0.0.1 2>/dev/null || true
 	check_pushed "$work/home/main/incoming" "$key"
 	NOTE[$key]="ControlMaster=auto, ControlPersist: the handshake once"
+
+	# Compressed on the way (--compress zstd, level low), with and without
+	# multiplexing: less to carry through ssh.
+	key="push: ours, zstd"
+	measure "$key" 1 "rm -rf $work/home/main; mkdir -p $work/home/main/incoming" bash -c '
+		ingest=$1 sshconf=$2 barman=$3 conf=$4 ref=$5; shift 5
+		for s in "$@"; do
+			"$ingest" push --compress zstd --ssh "ssh -F $sshconf root@127.0.0.1" --remote-barman "$barman" \
+				--remote-config "$conf" main "$ref/$s" || exit 1
+		done
+	' bash "$INGEST" "$d/ssh_config" "$BARMAN" "$work/barman.conf" "$work/ref" "${segs[@]}" ||
+		die "$key failed"
+	check_pushed "$work/home/main/incoming" "$key"
+	NOTE[$key]="push --compress zstd"
+	key="push: ours, zstd, multiplexed"
+	measure "$key" 1 "rm -rf $work/home/main; mkdir -p $work/home/main/incoming" bash -c '
+		ingest=$1 sshconf=$2 barman=$3 conf=$4 ref=$5 mux=$6; shift 6
+		for s in "$@"; do
+			"$ingest" push --compress zstd --ssh "ssh -F $sshconf $mux root@127.0.0.1" --remote-barman "$barman" \
+				--remote-config "$conf" main "$ref/$s" || exit 1
+		done
+	' bash "$INGEST" "$d/ssh_config" "$BARMAN" "$work/barman.conf" "$work/ref" "$mux" "${segs[@]}" ||
+		die "$key failed"
+	ssh -F "$d/ssh_config" $mux -O exit root@127.0.0.1 2>/dev/null || true
+	check_pushed "$work/home/main/incoming" "$key"
+	NOTE[$key]="push --compress zstd, ControlMaster"
 
 	key="push: Barman 3.4"
 	if [ ! -x /usr/bin/barman-wal-archive ]; then
@@ -752,6 +777,9 @@ report() {
 		[ -n "$c" ] && printf '    ours - cp + fsync          = %7.1f ms (what archiving over ssh costs more than a local copy)\n' "$(ms "$p" "$c")"
 		local pm=${SECS[push: ours, multiplexed]:-}
 		[ -n "$c" ] && [ -n "$pm" ] && printf '    ours multiplexed - cp + fsync = %7.1f ms (goal: <= 30 ms)\n' "$(ms "$pm" "$c")"
+		local pz=${SECS[push: ours, zstd]:-} pzm=${SECS[push: ours, zstd, multiplexed]:-}
+		[ -n "$c" ] && [ -n "$pz" ] && printf '    ours --compress zstd - cp + fsync = %7.1f ms\n' "$(ms "$pz" "$c")"
+		[ -n "$c" ] && [ -n "$pzm" ] && printf '    ours --compress zstd, multiplexed - cp + fsync = %7.1f ms (goal: <= 30 ms)\n' "$(ms "$pzm" "$c")"
 		[ -n "$sc" ] && printf '    ours - ssh cat + fsync     = %7.1f ms (barman'"'"'s own cost: push + put-wal start-up, tar, sha256, checks)\n' "$(ms "$p" "$sc")"
 		[ -n "$t" ] && [ -n "$sc" ] && printf '    ssh cat + fsync - ssh true = %7.1f ms (carrying 16 MiB through ssh, and fsync)\n' "$(ms "$sc" "$t")"
 		[ -n "$b" ] && awk -v p="$p" -v b="$b" 'BEGIN { printf "    Barman 3.4 / ours: speedup %.2f\n", b / p }'

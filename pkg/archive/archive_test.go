@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gobarman/barman/pkg/compress"
+
 	"github.com/gobarman/barman/pkg/catalog"
 	"github.com/gobarman/barman/pkg/stream"
 	"github.com/gobarman/barman/pkg/walfile"
@@ -242,6 +244,27 @@ func TestReceiveTar(t *testing.T) {
 	// The same again is fine (PostgreSQL retried after a lost reply).
 	if _, err := f.a.Receive(bytes.NewReader(stream)); err != nil {
 		t.Errorf("identical retry: %v", err)
+	}
+	// Compressed on the way (push --compress): the same file, and a cut
+	// compressed stream is refused as well.
+	for _, algo := range []string{compress.Zstd, compress.LZ4, compress.Gzip} {
+		os.Remove(filepath.Join(f.incoming, name))
+		var zbuf bytes.Buffer
+		zw, _ := compress.NewWriter(&zbuf, algo, compress.DefaultLevel)
+		zw.Write(stream)
+		zw.Close()
+		if _, err := f.a.Receive(bytes.NewReader(zbuf.Bytes()[:zbuf.Len()/2])); err == nil {
+			t.Errorf("%s: cut-off compressed stream accepted", algo)
+		}
+		if ents, _ := os.ReadDir(f.incoming); len(ents) != 0 {
+			t.Fatalf("%s: incoming not empty after a cut stream: %v", algo, ents)
+		}
+		if names, err := f.a.Receive(bytes.NewReader(zbuf.Bytes())); err != nil || len(names) != 1 {
+			t.Fatalf("%s: %v %v", algo, names, err)
+		}
+		if got, _ := os.ReadFile(filepath.Join(f.incoming, name)); !bytes.Equal(got, data) {
+			t.Errorf("%s: received content differs", algo)
+		}
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/gobarman/barman/pkg/compress"
 	"github.com/gobarman/barman/pkg/fsutil"
 	"github.com/gobarman/barman/pkg/walname"
 )
@@ -32,7 +33,27 @@ type received struct {
 // Receive reads a put-wal tar stream into the incoming directory and
 // returns the names stored. Nothing becomes visible under its real name
 // unless the whole stream was read and its checksum verified.
+//
+// The stream may come compressed as a whole (gzip, lz4 or zstd, found by
+// its magic bytes: barman-wal-ingest push --compress); a tar stream
+// starts with a file name, never with one of those.
 func (a *Archive) Receive(r io.Reader) ([]string, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	if head, _ := br.Peek(8); len(head) > 0 {
+		switch algo := compress.Detect(head); algo {
+		case compress.Gzip, compress.LZ4, compress.Zstd:
+			zr, err := compress.NewReader(br, algo)
+			if err != nil {
+				return nil, fmt.Errorf("read put-wal stream (%s): %w", algo, err)
+			}
+			defer zr.Close()
+			return a.receive(zr)
+		}
+	}
+	return a.receive(br)
+}
+
+func (a *Archive) receive(r io.Reader) ([]string, error) {
 	dir := a.Layout.IncomingDir()
 	if err := fsutil.MkdirAllSync(dir, 0o755); err != nil {
 		return nil, err

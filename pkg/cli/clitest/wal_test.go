@@ -230,7 +230,8 @@ func TestArchivePushOverSSH(t *testing.T) {
 	tools := toolsFor(t)
 	s := newWALSite(t, "compression = zstd")
 	sshd := pgtest.StartSSHD(t)
-	push := fmt.Sprintf(`%s/barman-wal-ingest push --ssh "%s" --remote-barman %s/barman --remote-config %s main %%p`,
+	// Every other segment goes compressed on the way (--compress zstd).
+	push := fmt.Sprintf(`case %%f in *[13579BDF]) c=zstd;; *) c=none;; esac; %s/barman-wal-ingest push --compress $c --ssh "%s" --remote-barman %s/barman --remote-config %s main %%p`,
 		tools, sshd.ToBarman(), tools, s.conf)
 	pg := pgtest.StartPostgres(t, pgtest.Options{ArchiveCommand: push, Settings: map[string]string{"wal_keep_size": "1GB"}})
 	s = rewriteConninfo(t, s, pg)
