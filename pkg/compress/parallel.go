@@ -28,6 +28,11 @@ const ParallelChunk = 4 << 20
 // flight. Close compresses the last chunk, waits for every write and
 // returns the first error; it does not close w.
 func NewParallelWriter(w io.Writer, algo string, level Level, workers int) (io.WriteCloser, error) {
+	return newParallelWriter(w, algo, level, workers, ParallelChunk)
+}
+
+// newParallelWriter is NewParallelWriter with chunks of chunk bytes.
+func newParallelWriter(w io.Writer, algo string, level Level, workers, chunk int) (io.WriteCloser, error) {
 	algo, err := Canonical(algo)
 	if err != nil {
 		return nil, err
@@ -41,6 +46,7 @@ func NewParallelWriter(w io.Writer, algo string, level Level, workers int) (io.W
 	}
 	workers = max(workers, 1)
 	p := &parallelWriter{
+		chunk: chunk,
 		algo:  algo,
 		level: level,
 		jobs:  make(chan *chunkJob, workers),
@@ -57,6 +63,7 @@ func NewParallelWriter(w io.Writer, algo string, level Level, workers int) (io.W
 }
 
 type parallelWriter struct {
+	chunk int
 	algo  string
 	level Level
 	cur   *chunkJob
@@ -102,7 +109,7 @@ func (p *parallelWriter) job() *chunkJob {
 		return j
 	default:
 		j := &chunkJob{ready: make(chan struct{})}
-		j.in.Grow(ParallelChunk)
+		j.in.Grow(p.chunk)
 		return j
 	}
 }
@@ -116,10 +123,10 @@ func (p *parallelWriter) Write(b []byte) (int, error) {
 		if p.cur == nil {
 			p.cur = p.job()
 		}
-		k := min(len(b), ParallelChunk-p.cur.in.Len())
+		k := min(len(b), p.chunk-p.cur.in.Len())
 		p.cur.in.Write(b[:k])
 		b, n = b[k:], n+k
-		if p.cur.in.Len() == ParallelChunk {
+		if p.cur.in.Len() == p.chunk {
 			p.submit()
 			if err := p.failed(); err != nil {
 				return n, err
