@@ -109,10 +109,21 @@ func (r *Remote) fetch(ctx context.Context, dir string, names []string, limit *t
 	if err := c.Start(); err != nil {
 		return nil, fmt.Errorf("start copy from the PostgreSQL host: %w", err)
 	}
-	readErr := readTar(limit.Reader(ctx, stdout), handle)
+	// The stream is read into a queue while the files are written, so
+	// that ssh and the remote tar never wait for the disk.
+	pipe := newAsyncPipe()
+	copied := make(chan struct{})
+	go func() {
+		defer close(copied)
+		_, err := io.CopyBuffer(pipe, limit.Reader(ctx, stdout), make([]byte, 1<<20))
+		pipe.CloseWrite(err)
+	}()
+	readErr := readTar(pipe, handle)
 	if readErr != nil {
+		pipe.CloseRead(readErr)
 		c.Process.Kill()
 	}
+	<-copied
 	waitErr := c.Wait()
 	if readErr != nil {
 		return nil, readErr
