@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gobarman/barman/pkg/catalog"
 	"github.com/gobarman/barman/pkg/pgtest"
@@ -73,6 +74,10 @@ func TestCompressedBackup(t *testing.T) {
 			setOptions(t, h.s.conf, tc.conf)
 			h.pg.SQL(t, "ALTER SYSTEM SET log_replication_commands = on")
 			h.pg.SQL(t, "SELECT pg_reload_conf()")
+			// The reload is asynchronous: wait until new sessions see it.
+			for i := 0; i < 50 && h.pg.SQL(t, "SHOW log_replication_commands") != "on"; i++ {
+				time.Sleep(100 * time.Millisecond)
+			}
 			out, errOut, code := run(t, "barman", "-c", h.s.conf, "backup", "--wait", "--wait-timeout", "60", "main")
 			if code != 0 {
 				t.Fatalf("backup exit %d:\n%s%s", code, out, errOut)
