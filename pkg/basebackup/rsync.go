@@ -1,8 +1,8 @@
 package basebackup
 
 import (
-	"github.com/gobarman/barman/pkg/throttle"
 	"context"
+	"github.com/gobarman/barman/pkg/throttle"
 	"io/fs"
 	"strings"
 	"time"
