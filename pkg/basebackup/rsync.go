@@ -2,10 +2,11 @@ package basebackup
 
 import (
 	"context"
-	"github.com/gobarman/barman/pkg/throttle"
 	"io/fs"
 	"strings"
 	"time"
+
+	"github.com/gobarman/barman/pkg/throttle"
 
 	"github.com/gobarman/barman/pkg/postgres"
 )
