@@ -6,9 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gobarman/barman/pkg/throttle"
-
 	"github.com/gobarman/barman/pkg/postgres"
+	"github.com/gobarman/barman/pkg/throttle"
 )
 
 // CopyOptions are the options of a backup over a Remote (backup_method = rsync).
