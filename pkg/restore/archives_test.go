@@ -30,6 +30,11 @@ func (f *fixture) archived(t *testing.T, extra map[string]string, drop string) {
 		root, rest, _ := strings.Cut(p, "/")
 		members[root][rest] = content
 	}
+	// The plain trees (and the previous archives) go first: the archives
+	// are all written into data/.
+	for root := range members {
+		os.RemoveAll(filepath.Join(f.dir, root))
+	}
 	for root, files := range members {
 		var buf bytes.Buffer
 		zw, _ := compress.NewParallelWriter(&buf, compress.Zstd, compress.DefaultLevel, 2)
@@ -45,7 +50,6 @@ func (f *fixture) archived(t *testing.T, extra map[string]string, drop string) {
 		if root != "data" {
 			name = root + ".tar.zst"
 		}
-		os.RemoveAll(filepath.Join(f.dir, root))
 		os.MkdirAll(filepath.Join(f.dir, "data"), 0o700)
 		if err := os.WriteFile(filepath.Join(f.dir, "data", name), buf.Bytes(), 0o600); err != nil {
 			t.Fatal(err)
