@@ -1,7 +1,6 @@
 package restore
 
 import (
-	"archive/tar"
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +11,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"time"
 
 	"github.com/gobarman/barman/pkg/backuptar"
 
@@ -93,16 +93,9 @@ func archiveRecords(backupDir string, archives []backuptar.Archive) ([]*stream.B
 		}
 		err := backuptar.Walk(context.Background(), a, func(e backuptar.Entry, _ io.Reader) error {
 			h := e.Header
-			rec := &stream.BackupFile{Path: e.Path, Size: h.Size, MTime: h.ModTime, Mode: stream.ModeOf(h.FileInfo().Mode())}
-			switch h.Typeflag {
-			case tar.TypeDir:
-				rec.Kind, rec.Size = stream.FileDir, 0
-			case tar.TypeSymlink:
-				rec.Kind, rec.Link, rec.Size = stream.FileSymlink, h.Linkname, 0
-			case tar.TypeReg:
-				rec.Kind = stream.FileRegular
-			default:
-				return nil
+			rec, err := record(e.Path, h.FileInfo().Mode(), h.Size, h.ModTime, func() (string, error) { return h.Linkname, nil })
+			if err != nil || rec == nil {
+				return err
 			}
 			out = append(out, rec)
 			return nil
@@ -124,10 +117,31 @@ func archiveRecords(backupDir string, archives []backuptar.Archive) ([]*stream.B
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, &stream.BackupFile{Path: "data/" + e.Name(), Kind: stream.FileRegular, Size: info.Size(),
-			MTime: info.ModTime(), Mode: stream.ModeOf(info.Mode())})
+		rec, _ := record("data/"+e.Name(), info.Mode(), info.Size(), info.ModTime(), nil) // regular: no link to read
+		out = append(out, rec)
 	}
 	return out, nil
+}
+
+// record describes a directory, symbolic link (its target from link) or
+// regular file of a backup; other types get nil.
+func record(p string, mode fs.FileMode, size int64, mtime time.Time, link func() (string, error)) (*stream.BackupFile, error) {
+	rec := &stream.BackupFile{Path: p, MTime: mtime, Mode: stream.ModeOf(mode)}
+	switch {
+	case mode.IsDir():
+		rec.Kind = stream.FileDir
+	case mode&fs.ModeSymlink != 0:
+		rec.Kind = stream.FileSymlink
+		var err error
+		if rec.Link, err = link(); err != nil {
+			return nil, err
+		}
+	case mode.IsRegular():
+		rec.Kind, rec.Size = stream.FileRegular, size
+	default:
+		return nil, nil
+	}
+	return rec, nil
 }
 
 // walk lists backupDir/root as records, the root itself first.
@@ -145,20 +159,9 @@ func walk(backupDir, root string) ([]*stream.BackupFile, error) {
 		if err != nil {
 			return err
 		}
-		rec := &stream.BackupFile{Path: path.Clean(filepath.ToSlash(rel)), Size: info.Size(),
-			MTime: info.ModTime(), Mode: stream.ModeOf(info.Mode())}
-		switch {
-		case d.IsDir():
-			rec.Kind, rec.Size = stream.FileDir, 0
-		case d.Type()&fs.ModeSymlink != 0:
-			rec.Kind = stream.FileSymlink
-			if rec.Link, err = os.Readlink(p); err != nil {
-				return err
-			}
-		case d.Type().IsRegular():
-			rec.Kind = stream.FileRegular
-		default:
-			return nil
+		rec, err := record(path.Clean(filepath.ToSlash(rel)), info.Mode(), info.Size(), info.ModTime(), func() (string, error) { return os.Readlink(p) })
+		if err != nil || rec == nil {
+			return err
 		}
 		out = append(out, rec)
 		return nil

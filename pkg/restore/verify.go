@@ -2,8 +2,6 @@ package restore
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -61,15 +59,15 @@ func verifyContent(path string, r *stream.BackupFile) string {
 }
 
 func checkReader(in io.Reader, r *stream.BackupFile) string {
-	h := sha256.New()
-	n, err := io.Copy(h, in)
+	c := newChecker(r.Checksum)
+	n, err := io.Copy(c, in)
 	if err != nil {
 		return err.Error()
 	}
 	if n != r.Size {
 		return fmt.Sprintf("size %d, manifest says %d", n, r.Size)
 	}
-	if sum := "sha256:" + hex.EncodeToString(h.Sum(nil)); r.Checksum != "" && sum != r.Checksum {
+	if c.check(r.Path) != nil {
 		return "checksum mismatch: the file was changed or damaged after the backup"
 	}
 	return ""
