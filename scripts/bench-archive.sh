@@ -603,6 +603,28 @@ check_pushed() {
 	done
 }
 
+# time_push KEY SSH_OPTIONS NOTE [PUSH_OPTIONS...]: our push of the first
+# PUSH segments, one process per segment as archive_command runs it, then
+# the check that each arrived intact. Uses run_push's d and segs.
+time_push() {
+	local key=$1 sshopts=$2 note=$3
+	shift 3
+	measure "$key" 1 "rm -rf $work/home/main; mkdir -p $work/home/main/incoming" bash -c '
+		ingest=$1 sshconf=$2 barman=$3 conf=$4 ref=$5 sshopts=$6 nopts=$7
+		shift 7
+		opts=("${@:1:nopts}")
+		shift "$nopts"
+		for s in "$@"; do
+			"$ingest" push "${opts[@]}" --ssh "ssh -F $sshconf $sshopts root@127.0.0.1" --remote-barman "$barman" \
+				--remote-config "$conf" main "$ref/$s" || exit 1
+		done
+	' bash "$INGEST" "$d/ssh_config" "$BARMAN" "$work/barman.conf" "$work/ref" "$sshopts" "$#" "$@" "${segs[@]}" ||
+		die "$key failed"
+	notice "$key"
+	check_pushed "$work/home/main/incoming" "$key"
+	NOTE[$key]="${NOTE[$key]:+${NOTE[$key]}; }$note"
+}
+
 run_push() {
 	if ! setup_sshd; then
 		skip "push" "$SSH_WHY"
@@ -637,61 +659,20 @@ run_push() {
 	check_pushed "$work/cpdest" "$key"
 	NOTE[$key]="the transport floor: ssh carrying 16 MiB"
 
-	key="push: ours"
-	measure "$key" 1 "rm -rf $work/home/main; mkdir -p $work/home/main/incoming" bash -c '
-		ingest=$1 sshconf=$2 barman=$3 conf=$4 ref=$5; shift 5
-		for s in "$@"; do
-			"$ingest" push --ssh "ssh -F $sshconf root@127.0.0.1" --remote-barman "$barman" \
-				--remote-config "$conf" main "$ref/$s" || exit 1
-		done
-	' bash "$INGEST" "$d/ssh_config" "$BARMAN" "$work/barman.conf" "$work/ref" "${segs[@]}" ||
-		die "$key failed"
-	notice "$key"
-	check_pushed "$work/home/main/incoming" "$key"
-	NOTE[$key]="${NOTE[$key]:+${NOTE[$key]}; }barman-wal-ingest push -> barman put-wal"
+	time_push "push: ours" "" "barman-wal-ingest push -> barman put-wal"
 
 	# The same with OpenSSH connection multiplexing (ControlMaster), which
 	# a DBA can set in the PostgreSQL user's ~/.ssh/config: every push
 	# after the first reuses the connection instead of a new handshake.
-	key="push: ours, multiplexed"
 	local mux="-o ControlMaster=auto -o ControlPath=$d/cm-%C -o ControlPersist=120"
-	ssh -F "$d/ssh_config" $mux root@127.0.0.1 true || die "$key: cannot open the master connection"
-	measure "$key" 1 "rm -rf $work/home/main; mkdir -p $work/home/main/incoming" bash -c '
-		ingest=$1 sshconf=$2 barman=$3 conf=$4 ref=$5 mux=$6; shift 6
-		for s in "$@"; do
-			"$ingest" push --ssh "ssh -F $sshconf $mux root@127.0.0.1" --remote-barman "$barman" \
-				--remote-config "$conf" main "$ref/$s" || exit 1
-		done
-	' bash "$INGEST" "$d/ssh_config" "$BARMAN" "$work/barman.conf" "$work/ref" "$mux" "${segs[@]}" ||
-		die "$key failed"
-	check_pushed "$work/home/main/incoming" "$key"
-	NOTE[$key]="ControlMaster=auto, ControlPersist: the handshake once"
+	ssh -F "$d/ssh_config" $mux root@127.0.0.1 true || die "push: cannot open the master connection"
+	time_push "push: ours, multiplexed" "$mux" "ControlMaster=auto, ControlPersist: the handshake once"
 
 	# Compressed on the way (--compress zstd, level low), with and without
 	# multiplexing: less to carry through ssh.
-	key="push: ours, zstd"
-	measure "$key" 1 "rm -rf $work/home/main; mkdir -p $work/home/main/incoming" bash -c '
-		ingest=$1 sshconf=$2 barman=$3 conf=$4 ref=$5; shift 5
-		for s in "$@"; do
-			"$ingest" push --compress zstd --ssh "ssh -F $sshconf root@127.0.0.1" --remote-barman "$barman" \
-				--remote-config "$conf" main "$ref/$s" || exit 1
-		done
-	' bash "$INGEST" "$d/ssh_config" "$BARMAN" "$work/barman.conf" "$work/ref" "${segs[@]}" ||
-		die "$key failed"
-	check_pushed "$work/home/main/incoming" "$key"
-	NOTE[$key]="push --compress zstd"
-	key="push: ours, zstd, multiplexed"
-	measure "$key" 1 "rm -rf $work/home/main; mkdir -p $work/home/main/incoming" bash -c '
-		ingest=$1 sshconf=$2 barman=$3 conf=$4 ref=$5 mux=$6; shift 6
-		for s in "$@"; do
-			"$ingest" push --compress zstd --ssh "ssh -F $sshconf $mux root@127.0.0.1" --remote-barman "$barman" \
-				--remote-config "$conf" main "$ref/$s" || exit 1
-		done
-	' bash "$INGEST" "$d/ssh_config" "$BARMAN" "$work/barman.conf" "$work/ref" "$mux" "${segs[@]}" ||
-		die "$key failed"
+	time_push "push: ours, zstd" "" "push --compress zstd" --compress zstd
+	time_push "push: ours, zstd, multiplexed" "$mux" "push --compress zstd, ControlMaster" --compress zstd
 	ssh -F "$d/ssh_config" $mux -O exit root@127.0.0.1 2>/dev/null || true
-	check_pushed "$work/home/main/incoming" "$key"
-	NOTE[$key]="push --compress zstd, ControlMaster"
 
 	key="push: Barman 3.4"
 	if [ ! -x /usr/bin/barman-wal-archive ]; then
