@@ -43,9 +43,6 @@ func (c *BackupCmd) backup(env *Env, s *config.Section) error {
 	if err := preflight(env, s); err != nil {
 		return err
 	}
-	if _, err := basebackup.CompressionFromConfig(s.Get, s.Get("backup_method")); err != nil {
-		return fmt.Errorf("server %s: %w", s.Name, err)
-	}
 	l := archive.LayoutOf(env.Cfg, s)
 	if err := l.EnsureDirs(); err != nil {
 		return err
