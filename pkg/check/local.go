@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/gobarman/barman/pkg/basebackup"
-
 	"github.com/gobarman/barman/pkg/sshcmd"
 )
 
