@@ -11,9 +11,11 @@ TOOLS := barman barman-wal-compress barman-wal-ingest barman-basebackup barman-r
 
 all: build
 
+# Static binaries (no cgo): barman-wal-ingest push and pull are copied
+# alone to PostgreSQL hosts, whatever their C library.
 build:
 	@mkdir -p $(BIN)
-	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/ $(addprefix ./cmd/,$(TOOLS))
+	CGO_ENABLED=0 $(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/ $(addprefix ./cmd/,$(TOOLS))
 
 # deps installs what the tests and the demo need and are missing:
 # PostgreSQL 15 (server, pgbench), OpenSSH server and client, rsync, and

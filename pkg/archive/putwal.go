@@ -3,6 +3,7 @@ package archive
 import (
 	"archive/tar"
 	"bufio"
+	"bytes"
 	"crypto/md5"
 	"crypto/sha256"
 	"encoding/hex"
@@ -27,7 +28,7 @@ import (
 // received is a file extracted to a temporary name.
 type received struct {
 	name, tmp string
-	sha, md5  string
+	sha, md5  string // hex: SHA-256 (put-wal tar), CRC-32C (put-wal --stream); MD5 if asked
 }
 
 // Receive reads a put-wal tar stream into the incoming directory and
@@ -170,8 +171,7 @@ func (a *Archive) keep(dir string, files []received, sums map[string]string) ([]
 func (a *Archive) place(dir string, f received) error {
 	dst := filepath.Join(dir, f.name)
 	if _, err := os.Stat(dst); err == nil {
-		have, err := fileSHA256(dst)
-		if err == nil && have == f.sha {
+		if same, err := sameContent(dst, f.tmp); err == nil && same {
 			return os.Remove(f.tmp)
 		}
 		moved, err := a.Reject(f.tmp, "duplicate")
@@ -181,13 +181,32 @@ func (a *Archive) place(dir string, f received) error {
 	return os.Rename(f.tmp, dst)
 }
 
-func fileSHA256(p string) (string, error) {
-	f, err := os.Open(p)
+// sameContent tells whether two files hold the same bytes.
+func sameContent(a, b string) (bool, error) {
+	fa, err := os.Open(a)
 	if err != nil {
-		return "", err
+		return false, err
 	}
-	defer f.Close()
-	return hashOf(sha256.New(), f)
+	defer fa.Close()
+	fb, err := os.Open(b)
+	if err != nil {
+		return false, err
+	}
+	defer fb.Close()
+	ba, bb := make([]byte, 1<<20), make([]byte, 1<<20)
+	for {
+		na, ea := io.ReadFull(fa, ba)
+		nb, eb := io.ReadFull(fb, bb)
+		if na != nb || !bytes.Equal(ba[:na], bb[:nb]) {
+			return false, nil
+		}
+		if ea != nil || eb != nil {
+			if (ea == io.EOF || ea == io.ErrUnexpectedEOF) && (eb == io.EOF || eb == io.ErrUnexpectedEOF) {
+				return true, nil
+			}
+			return false, errors.Join(ea, eb)
+		}
+	}
 }
 
 func hashOf(h hash.Hash, r io.Reader) (string, error) {

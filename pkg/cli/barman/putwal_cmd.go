@@ -13,6 +13,7 @@ import (
 // barman-wal-ingest push (and of Barman's barman-wal-archive).
 type PutWALCmd struct {
 	Test   bool   `short:"t" help:"Only say whether the server accepts WAL."`
+	Stream bool   `help:"Receive many files in the put-wal stream protocol (barman-wal-ingest push --async) and acknowledge each once durable."`
 	Server string `arg:"" help:"Server name."`
 }
 
@@ -29,8 +30,15 @@ func (c *PutWALCmd) Run(env *Env) error {
 	}
 	a := archive.New(env.Cfg, s, env.Log)
 	fsutil.GrowPipe(env.Stdin) // sshd writes the stream 64 KiB at a time otherwise
-	names, err := a.Receive(env.Stdin)
 	client := strings.Fields(os.Getenv("SSH_CONNECTION") + " -")[0]
+	if c.Stream {
+		if err := a.ServeStream(env.Ctx, env.Stdin, env.Out.stdout); err != nil {
+			env.Log.Error("put-wal stream failed", "server", s.Name, "client", client, "error", err)
+			return err
+		}
+		return nil
+	}
+	names, err := a.Receive(env.Stdin)
 	if err != nil {
 		env.Log.Error("put-wal failed", "server", s.Name, "client", client, "error", err)
 		return err

@@ -2,12 +2,14 @@ package clitest
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,6 +18,7 @@ import (
 	"github.com/gobarman/barman/pkg/catalog"
 	"github.com/gobarman/barman/pkg/compress"
 	"github.com/gobarman/barman/pkg/pgtest"
+	"github.com/gobarman/barman/pkg/walpush"
 )
 
 // toolsFor copies the test binary, under the tools' names, into a
@@ -285,6 +288,70 @@ func TestArchivePushOverSSH(t *testing.T) {
 		"--remote-barman", filepath.Join(tools, "barman"), "--remote-config", s.conf, "main", "0000000100000000000000FF", dest+".x")
 	if code != 1 {
 		t.Errorf("pull of a missing segment: exit %d, want 1", code)
+	}
+
+	asyncPush(t, pg, s, sshd, tools, first)
+}
+
+// asyncPush switches archive_command to push --async (a worker keeps one
+// ssh session to put-wal --stream and pushes ahead) and checks that what
+// PostgreSQL then archives is in the archive exactly once and intact,
+// and that the spool is left clean.
+func asyncPush(t *testing.T, pg *pgtest.Postgres, s *walSite, sshd *pgtest.SSHD, tools, first string) {
+	t.Helper()
+	dir := pgtest.TempDir(t)
+	pgtest.ChownToOSUser(t, dir)
+	spool := filepath.Join(dir, "spool")
+	cmd := fmt.Sprintf(`%s/barman-wal-ingest push --async --async-idle 1s --spool-path %s --compress zstd --ssh "%s" --remote-barman %s/barman --remote-config %s main %%p`,
+		tools, spool, sshd.ToBarman(), tools, s.conf)
+	pg.SQL(t, "ALTER SYSTEM SET archive_command = '"+strings.ReplaceAll(cmd, "'", "''")+"'")
+	pg.SQL(t, "SELECT pg_reload_conf()")
+	before := pg.SQL(t, "SELECT last_archived_wal FROM pg_stat_archiver")
+	// A backlog: several segments closed at once, then more one by one.
+	for i := 0; i < 6; i++ {
+		pg.Pgbench(t, "-t", "50", "-c", "2", "-n")
+		pg.SQL(t, "SELECT pg_switch_wal()")
+	}
+	waitArchiver(t, pg)
+	if failed := pg.SQL(t, "SELECT failed_count FROM pg_stat_archiver"); failed != "0" {
+		t.Errorf("archiver failures with --async: %s\n%s", failed, tail(pg.LogFile))
+	}
+	if last := pg.SQL(t, "SELECT last_archived_wal FROM pg_stat_archiver"); last <= before {
+		t.Fatalf("nothing archived with --async (last %s, before %s)", last, before)
+	}
+	out, errOut, code := run(t, "barman", "-c", s.conf, "archive-wal", "main")
+	if code != 0 {
+		t.Fatalf("archive-wal exit %d:\n%s%s", code, out, errOut)
+	}
+	verifyArchive(t, s, pg, archivedSegments(t, pg, first), "zstd")
+	// The worker goes away after its idle time; nothing is left behind
+	// but its lock and log.
+	sp := walpush.Spool{Dir: filepath.Join(spool, "main")}
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		running, err := walpush.WorkerRunning(context.Background(), sp)
+		if err != nil || !running {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the push worker did not stop after its idle time")
+		}
+	}
+	// Each session says how many files it carried: all six segments, and
+	// several in one session (the backlog).
+	log, _ := os.ReadFile(sp.LogPath())
+	total, most := 0, 0
+	for _, m := range regexp.MustCompile(`push worker stops.* pushed=(\d+)`).FindAllStringSubmatch(string(log), -1) {
+		n, _ := strconv.Atoi(m[1])
+		total, most = total+n, max(most, n)
+	}
+	if total < 6 || most < 2 {
+		t.Errorf("sessions carried %d files in all and %d at most, want >= 6 and >= 2; worker.log:\n%s", total, most, log)
+	}
+	ents, _ := os.ReadDir(sp.Dir)
+	for _, e := range ents {
+		if n := e.Name(); n != "worker.lock" && n != "worker.log" {
+			t.Errorf("spool holds %s after the pushes", n)
+		}
 	}
 }
 

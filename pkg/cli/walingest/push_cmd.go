@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/gobarman/barman/pkg/archive"
 	"github.com/gobarman/barman/pkg/cli/clikit"
@@ -13,13 +14,19 @@ import (
 )
 
 type pushCmd struct {
-	SSH          string `name:"ssh" required:"" placeholder:"COMMAND" help:"ssh command that reaches the barman user on the backup server, e.g. 'ssh barman@backup'."`
-	RemoteConfig string `name:"remote-config" placeholder:"FILE" help:"Configuration file of barman on the backup server."`
-	RemoteBarman string `name:"remote-barman" default:"barman" help:"barman command on the backup server."`
-	Test         bool   `short:"t" help:"Only check that the backup server accepts WAL for SERVER."`
-	Compress     string `enum:"none,zstd,lz4,gzip" default:"none" help:"Compress the stream on the way (none, zstd, lz4, gzip): less to send, for a slow link. Needs barman in Go on the backup server (Barman's put-wal reads plain tar only)."`
-	Server       string `arg:"" help:"Server name on the backup server."`
-	Path         string `arg:"" optional:"" help:"WAL file to send (%p in archive_command)."`
+	SSH          string        `name:"ssh" required:"" placeholder:"COMMAND" help:"ssh command that reaches the barman user on the backup server, e.g. 'ssh barman@backup'."`
+	RemoteConfig string        `name:"remote-config" placeholder:"FILE" help:"Configuration file of barman on the backup server."`
+	RemoteBarman string        `name:"remote-barman" default:"barman" help:"barman command on the backup server."`
+	Test         bool          `short:"t" help:"Only check that the backup server accepts WAL for SERVER."`
+	Compress     string        `enum:"none,zstd,lz4,gzip" default:"none" help:"Compress the stream on the way (none, zstd, lz4, gzip): less to send, for a slow link. Needs barman in Go on the backup server (Barman's put-wal reads plain tar only)."`
+	Async        bool          `help:"Leave the sending to a background worker that keeps one ssh session open and pushes every segment PostgreSQL has marked ready ahead of the calls; each call still exits 0 only once its segment is durable on the backup server (needs barman in Go there: put-wal --stream)."`
+	SpoolPath    string        `name:"spool-path" default:"/var/tmp/barman-wal-ingest" placeholder:"DIR" help:"--async: where the status files and the worker's log go (a subdirectory per server), owned by the PostgreSQL user alone."`
+	AsyncTimeout time.Duration `name:"async-timeout" default:"60s" help:"--async: how long a call waits for its segment before it fails (PostgreSQL calls again)."`
+	AsyncIdle    time.Duration `name:"async-idle" default:"10s" help:"--async: how long the worker keeps its session open with nothing to send."`
+	Worker       bool          `hidden:"" help:"Run as the --async worker."`
+	WALDir       string        `name:"wal-dir" hidden:"" help:"The worker's pg_wal."`
+	Server       string        `arg:"" help:"Server name on the backup server."`
+	Path         string        `arg:"" optional:"" help:"WAL file to send (%p in archive_command)."`
 }
 
 // Run streams the file and its SHA256 as Barman's put-wal tar protocol to
@@ -28,12 +35,24 @@ type pushCmd struct {
 // barman-wal-archive), else the remote exit status.
 func (c *pushCmd) Run(e *runEnv) error {
 	if c.Test {
-		return c.remote(e, nil, "put-wal", "--test", c.Server)
+		return c.remote(e, nil, "", "put-wal", "--test", c.Server)
+	}
+	if c.Worker {
+		return c.runWorker(e)
 	}
 	if c.Path == "" {
 		return clikit.WithHint(errors.New("no WAL file given"), "use it as archive_command = '%s push --ssh \"ssh barman@backup\" %s %%p'", name, c.Server)
 	}
-	f, err := os.Open(c.Path)
+	if c.Async {
+		return c.asyncPush(e)
+	}
+	return c.pushOne(e, c.Path, c.Compress)
+}
+
+// pushOne sends one file in Barman's one-shot put-wal protocol,
+// compressed on the way with algo.
+func (c *pushCmd) pushOne(e *runEnv, path, algo string) error {
+	f, err := os.Open(path)
 	if err != nil {
 		return err
 	}
@@ -46,28 +65,27 @@ func (c *pushCmd) Run(e *runEnv) error {
 	go func() {
 		var w io.Writer = pw
 		var zw io.WriteCloser
-		if c.Compress != "none" {
+		if algo != "none" {
 			// The fastest level: the point is to send less, not to store
 			// smaller (cron compresses as configured).
-			level, _ := compress.ParseLevel("low", c.Compress)
-			z, zerr := compress.NewWriter(pw, c.Compress, level)
+			z, zerr := compress.NewWriter(pw, algo, lowLevel(algo))
 			if zerr != nil {
 				pw.CloseWithError(zerr)
 				return
 			}
 			w, zw = z, z
 		}
-		err := archive.WriteTar(w, filepath.Base(c.Path), f, st.Size(), st.ModTime().Unix())
+		err := archive.WriteTar(w, filepath.Base(path), f, st.Size(), st.ModTime().Unix())
 		if err == nil && zw != nil {
 			err = zw.Close()
 		}
 		pw.CloseWithError(err)
 	}()
 	defer pr.Close()
-	return c.remote(e, pr, "put-wal", c.Server)
+	return c.remote(e, pr, filepath.Base(path), "put-wal", c.Server)
 }
 
-func (c *pushCmd) remote(e *runEnv, stdin io.Reader, args ...string) error {
+func (c *pushCmd) remote(e *runEnv, stdin io.Reader, file string, args ...string) error {
 	err := runRemote(e.ctx, c.SSH, remoteBarman(c.RemoteBarman, c.RemoteConfig, args...), stdin, e.stdout, e.stderr)
 	var se *sshExit
 	if errors.As(err, &se) {
@@ -75,7 +93,7 @@ func (c *pushCmd) remote(e *runEnv, stdin io.Reader, args ...string) error {
 		if code == 255 {
 			code = 3
 		}
-		return &clikit.ExitError{Code: code, Err: fmt.Errorf("put-wal %s for server %s failed: %s", filepath.Base(c.Path), c.Server, se.msg)}
+		return &clikit.ExitError{Code: code, Err: fmt.Errorf("put-wal %s for server %s failed: %s", file, c.Server, se.msg)}
 	}
 	return err
 }
