@@ -245,3 +245,46 @@ func TestDialFailure(t *testing.T) {
 		t.Errorf("the failure took %s to be reported", time.Since(t0))
 	}
 }
+
+// The session dies in the middle of a file (ssh killed, network gone):
+// the waiting call fails, nothing half-written is visible on the backup
+// server, and the next call (PostgreSQL retries) pushes through a new
+// session.
+func TestSessionDies(t *testing.T) {
+	s, names := newSite(t, 2)
+	w := s.worker("none", nil)
+	w.Dial = func(ctx context.Context) (*Session, error) {
+		if s.dials.Load() > 0 {
+			return s.dial(ctx)
+		}
+		s.dials.Add(1)
+		inR, inW := io.Pipe()
+		outR, outW := io.Pipe()
+		done := make(chan error, 1)
+		go func() {
+			// Serve the first 100 KiB of what comes, then vanish.
+			err := s.a.ServeStream(ctx, io.LimitReader(inR, 100<<10), outW)
+			outW.Close()
+			inR.CloseWithError(errors.New("connection reset"))
+			done <- err
+		}()
+		return &Session{In: inW, Out: outR, Wait: func() error { <-done; return errors.New("ssh: connection reset by peer") }}, nil
+	}
+	ctx := context.Background()
+	errs := make(chan error, 5)
+	err := Wait(ctx, s.spool, filepath.Join(s.walDir, names[0]), 10*time.Second, start(ctx, w, errs))
+	if err == nil {
+		t.Fatal("a push cut off mid-stream succeeded")
+	}
+	if ents, _ := os.ReadDir(s.a.Layout.IncomingDir()); len(ents) != 0 {
+		t.Errorf("incoming/ holds %d files after the cut", len(ents))
+	}
+	waitIdle(t, s.spool)
+	for _, n := range names {
+		if err := Wait(ctx, s.spool, filepath.Join(s.walDir, n), 10*time.Second, start(ctx, w, errs)); err != nil {
+			t.Fatalf("retry of %s: %v", n, err)
+		}
+		s.done(n)
+	}
+	s.checkArchived(t, names)
+}

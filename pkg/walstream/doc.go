@@ -16,5 +16,6 @@
 //	server: error NAME MESSAGE               instead, then the server stops
 //
 // The client may send the next file before the previous one is
-// acknowledged; the server acknowledges in order. See man/barman-stream.5.md.
+// acknowledged; the server acknowledges in order. See "THE PUT-WAL STREAM
+// PROTOCOL" in man/barman-wal-ingest.1.md.
 package walstream
