@@ -11,6 +11,8 @@
 //   - walfile:   checks a WAL file's content against its name (header, size, system identifier).
 //   - compress:  WAL compression (gzip, bzip2, zstd, lz4, xz, custom filters), magic detection.
 //   - archive:   a server's WAL archive: ingest, commit to xlog.db exactly once, put-wal, get-wal.
+//   - walstream: the put-wal stream protocol: many WAL files through one session, each acknowledged once durable.
+//   - walpush:   push --async: the spool, archive_command's wait, and the worker that pushes ahead.
 //   - basebackup: base backups: tar streams over ssh_command, or BASE_BACKUP over replication.
 //   - backups:   catalogue views: ID shortcuts, WAL info, list/show/list-files, delete.
 //   - restore:   writes a backup's files to a local or SSH destination, checking manifest checksums.
