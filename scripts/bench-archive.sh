@@ -723,6 +723,7 @@ run_push() {
 	NOTE[$key]="the floor of one ssh session carrying them all"
 
 	time_async "push: ours --async" none
+	time_async "push: ours --async, s2" s2
 	time_async "push: ours --async, lz4" lz4
 	time_async "push: ours --async, zstd" zstd
 
@@ -814,7 +815,7 @@ report() {
 		[ -n "$c" ] && [ -n "$pz" ] && printf '    ours --compress zstd - cp + fsync = %7.1f ms\n' "$(ms "$pz" "$c")"
 		[ -n "$c" ] && [ -n "$pzm" ] && printf '    ours --compress zstd, multiplexed - cp + fsync = %7.1f ms (goal: <= 30 ms)\n' "$(ms "$pzm" "$c")"
 		local a k fl=${SECS[push: one ssh, tar + sync]:-}
-		for k in "push: ours --async" "push: ours --async, lz4" "push: ours --async, zstd"; do
+		for k in "push: ours --async" "push: ours --async, s2" "push: ours --async, lz4" "push: ours --async, zstd"; do
 			a=${SECS[$k]:-}
 			[ -n "$a" ] || continue
 			[ -n "$c" ] && printf '    %-27s - cp + fsync = %7.1f ms (goal: <= 30 ms)\n' "${k#push: }" "$(ms "$a" "$c")"

@@ -17,6 +17,7 @@ import (
 	"github.com/gobarman/barman/pkg/archive"
 	"github.com/gobarman/barman/pkg/catalog"
 	"github.com/gobarman/barman/pkg/compress"
+	"github.com/gobarman/barman/pkg/walstream"
 )
 
 // site is a pg_wal with ready files, a spool, and a backup server's
@@ -119,7 +120,7 @@ func (s *site) checkArchived(t *testing.T, names []string) {
 // each returns once its file is on the backup server, one session
 // carries them all, and the spool is left empty.
 func TestPushInOrder(t *testing.T) {
-	for _, algo := range []string{compress.None, compress.Zstd} {
+	for _, algo := range []string{compress.None, compress.Zstd, walstream.S2} {
 		t.Run(algo, func(t *testing.T) {
 			s, names := newSite(t, 12)
 			ctx := context.Background()

