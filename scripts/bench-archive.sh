@@ -252,7 +252,7 @@ ref_stamp() { stat -c '%n %s %Y' "$work/ref"/*; }
 
 # --- measuring --------------------------------------------------------------
 
-declare -A SECS RSS OUTB NOTE CORE OTHER
+declare -A SECS RSS OUTB NOTE CORE OTHER COUNT
 ORDER=()
 SKIPPED=()
 ERRLOGS=()
@@ -625,21 +625,21 @@ time_push() {
 	NOTE[$key]="${NOTE[$key]:+${NOTE[$key]}; }$note"
 }
 
-# time_async KEY ALGO: push --async as PostgreSQL's archiver drives it:
-# the PUSH segments are ready in a pg_wal (hard links, with
+# time_async KEY ALGO: push --async as PostgreSQL's archiver drives it
+# through a backlog: all N segments are ready in a pg_wal (hard links, with
 # archive_status/*.ready); archive_command runs once per segment in order,
 # and after each success the .ready becomes .done. The first call starts
-# the worker, which pushes ahead through one ssh session. Timed until the
-# last call returns; the worker is then waited for (its idle time) outside
-# the timing.
+# the worker, which pushes ahead through one ssh session (its handshake is
+# in the timing, once for the N). Timed until the last call returns; the
+# worker's idle time is waited out after the timing.
 time_async() {
 	local key=$1 algo=$2 pgwal=$work/pg_wal spool=$work/spool s
 	rm -rf "$pgwal" "$spool"
 	mkdir -p "$pgwal/archive_status"
-	for s in "${segs[@]}"; do
+	for s in "${SEGS[@]}"; do
 		ln "$work/ref/$s" "$pgwal/$s"
 	done
-	measure "$key" 1 "rm -rf $work/home/main $spool; mkdir -p $work/home/main/incoming; rm -f $pgwal/archive_status/*; for s in ${segs[*]}; do : > $pgwal/archive_status/\$s.ready; done" bash -c '
+	measure "$key" 1 "rm -rf $work/home/main $spool; mkdir -p $work/home/main/incoming; rm -f $pgwal/archive_status/*; for s in ${SEGS[*]}; do : > $pgwal/archive_status/\$s.ready; done" bash -c '
 		ingest=$1 sshconf=$2 barman=$3 conf=$4 pgwal=$5 spool=$6 algo=$7
 		shift 7
 		for s in "$@"; do
@@ -648,18 +648,19 @@ time_async() {
 				--remote-config "$conf" main "$pgwal/$s" || exit 1
 			mv "$pgwal/archive_status/$s.ready" "$pgwal/archive_status/$s.done"
 		done
-	' bash "$INGEST" "$d/ssh_config" "$BARMAN" "$work/barman.conf" "$pgwal" "$spool" "$algo" "${segs[@]}" ||
+	' bash "$INGEST" "$d/ssh_config" "$BARMAN" "$work/barman.conf" "$pgwal" "$spool" "$algo" "${SEGS[@]}" ||
 		die "$key failed"
-	# The worker lingers for its idle time: let it go before anything else
-	# is measured.
+	COUNT[$key]=$N
 	local i
 	for i in $(seq 100); do
 		flock -n "$spool/main/worker.lock" true 2>/dev/null && break
 		sleep 0.1
 	done
 	notice "$key"
-	check_pushed "$work/home/main/incoming" "$key"
-	NOTE[$key]="${NOTE[$key]:+${NOTE[$key]}; }--async --compress $algo: one ssh session, pushed ahead (RSS: the calls, not the worker)"
+	for s in "${SEGS[@]}"; do
+		cmp -s "$work/home/main/incoming/$s" "$work/ref/$s" || die "$key: $s is missing or differs from the original"
+	done
+	NOTE[$key]="${NOTE[$key]:+${NOTE[$key]}; }all $N segments; --compress $algo (RSS: the calls, not the worker)"
 	rm -rf "$pgwal"
 }
 
@@ -722,6 +723,15 @@ run_push() {
 	check_pushed "$work/cpdest" "$key"
 	NOTE[$key]="the floor of one ssh session carrying them all"
 
+	# The same floor for all N segments, to compare with --async.
+	key="push: one ssh, tar + sync, all"
+	measure "$key" 1 "rm -rf $work/cpdest; mkdir -p $work/cpdest" bash -c '
+		conf=$1 ref=$2 dst=$3; shift 3
+		tar -C "$ref" -cf - "$@" | ssh -F "$conf" root@127.0.0.1 "tar -C $dst -xf - && sync -f $dst"
+	' bash "$d/ssh_config" "$work/ref" "$work/cpdest" "${SEGS[@]}" || die "$key failed"
+	COUNT[$key]=$N
+	NOTE[$key]="the same for all $N segments"
+
 	time_async "push: ours --async" none
 	time_async "push: ours --async, s2" s2
 	time_async "push: ours --async, lz4" lz4
@@ -751,6 +761,10 @@ run_push() {
 
 mib() { awk -v k="$1" -v d="$2" 'BEGIN { printf "%.1f", k / d }'; }
 ms() { awk -v a="$1" -v b="${2:-0}" -v n="$PUSH" 'BEGIN { printf "%.1f", 1000 * (a - b) / n }'; } # ms per pushed segment
+# msk KEY: ms per segment of a push measurement (COUNT segments, else PUSH);
+# dk KEY1 KEY2: their difference.
+msk() { awk -v a="${SECS[$1]}" -v n="${COUNT[$1]:-$PUSH}" 'BEGIN { printf "%.1f", 1000 * a / n }'; }
+dk() { awk -v a="$(msk "$1")" -v b="$(msk "$2")" 'BEGIN { printf "%.1f", a - b }'; }
 
 report() {
 	local k s n out
@@ -781,12 +795,13 @@ report() {
 			"${OTHER[$k]}" "${NOTE[$k]:-}"
 	done
 	echo
-	echo "The push, as archive_command runs it: one process per segment, one after the other, first $PUSH segments:"
+	echo "The push, as archive_command runs it: one process per segment, one after the other, first $PUSH segments"
+	echo "(the --async lines and the last floor: all $N, a backlog as PostgreSQL's archiver meets it):"
 	printf '%-24s %8s %10s %8s %6s  %s\n' measurement seconds 'ms/segment' 'RSS MiB' 'other' note
 	printf '%-24s %8s %10s %8s %6s  %s\n' ------------------------ -------- ---------- -------- ------ ----
 	for k in "${ORDER[@]}"; do
 		[[ $k == push:* ]] || continue
-		printf '%-24s %8.2f %10.1f %8s %5s%%  %s\n' "$k" "${SECS[$k]}" "$(ms "${SECS[$k]}")" \
+		printf '%-24s %8.2f %10.1f %8s %5s%%  %s\n' "$k" "${SECS[$k]}" "$(msk "$k")" \
 			"$(mib "${RSS[$k]}" 1024)" "${OTHER[$k]}" "${NOTE[$k]:-}"
 	done
 	echo
@@ -814,14 +829,14 @@ report() {
 		local pz=${SECS[push: ours, zstd]:-} pzm=${SECS[push: ours, zstd, multiplexed]:-}
 		[ -n "$c" ] && [ -n "$pz" ] && printf '    ours --compress zstd - cp + fsync = %7.1f ms\n' "$(ms "$pz" "$c")"
 		[ -n "$c" ] && [ -n "$pzm" ] && printf '    ours --compress zstd, multiplexed - cp + fsync = %7.1f ms (goal: <= 30 ms)\n' "$(ms "$pzm" "$c")"
-		local a k fl=${SECS[push: one ssh, tar + sync]:-}
+		local a k fl=${SECS[push: one ssh, tar + sync, all]:-}
 		for k in "push: ours --async" "push: ours --async, s2" "push: ours --async, lz4" "push: ours --async, zstd"; do
 			a=${SECS[$k]:-}
 			[ -n "$a" ] || continue
-			[ -n "$c" ] && printf '    %-27s - cp + fsync = %7.1f ms (goal: <= 30 ms)\n' "${k#push: }" "$(ms "$a" "$c")"
-			[ -n "$fl" ] && printf '    %-27s - one ssh, tar + sync = %7.1f ms (over the transport floor)\n' "${k#push: }" "$(ms "$a" "$fl")"
+			[ -n "$c" ] && printf '    %-27s - cp + fsync = %7.1f ms (goal: <= 30 ms)\n' "${k#push: }" "$(dk "$k" "push: cp + fsync")"
+			[ -n "$fl" ] && printf '    %-27s - one ssh, tar + sync = %7.1f ms\n' "${k#push: }" "$(dk "$k" "push: one ssh, tar + sync, all")"
 		done
-		[ -n "$c" ] && [ -n "$fl" ] && printf '    one ssh, tar + sync - cp + fsync = %7.1f ms (what the ssh transport alone costs more than a local copy)\n' "$(ms "$fl" "$c")"
+		[ -n "$c" ] && [ -n "$fl" ] && printf '    one ssh, tar + sync (all) - cp + fsync = %7.1f ms (what one ssh session costs more than a local copy)\n' "$(dk "push: one ssh, tar + sync, all" "push: cp + fsync")"
 		[ -n "$sc" ] && printf '    ours - ssh cat + fsync     = %7.1f ms (barman'"'"'s own cost: push + put-wal start-up, tar, sha256, checks)\n' "$(ms "$p" "$sc")"
 		[ -n "$t" ] && [ -n "$sc" ] && printf '    ssh cat + fsync - ssh true = %7.1f ms (carrying 16 MiB through ssh, and fsync)\n' "$(ms "$sc" "$t")"
 		[ -n "$b" ] && awk -v p="$p" -v b="$b" 'BEGIN { printf "    Barman 3.4 / ours: speedup %.2f\n", b / p }'
