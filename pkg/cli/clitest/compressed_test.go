@@ -20,6 +20,7 @@ import (
 // the backup recovers, locally and through SSH, to exactly the rows at
 // the target; a damaged archive is named.
 func TestCompressedBackup(t *testing.T) {
+	t.Parallel() // with the other long tests: the suite leaves a core idle half the time
 	h := newHistory(t, "backup_method = postgres\ncompression = gzip\nimmediate_checkpoint = true\nbackup_compression = zstd")
 	l := catalog.NewLayout(h.s.home, "main", catalog.Dirs{})
 	oid := checkArchives(t, h, l, h.id, ".tar.zst", "zstd")

@@ -130,6 +130,7 @@ func (h *history) recoverAndStart(t *testing.T, args ...string) (rows, out strin
 // target are there, the ones after it are not; the recovered server starts
 // and pg_amcheck passes.
 func TestRecover(t *testing.T) {
+	t.Parallel() // with the other long tests: the suite leaves a core idle half the time
 	hookLog := filepath.Join(pgtest.TempDir(t), "hooks.log")
 	hook := "env | grep ^BARMAN_ | sort >> " + hookLog + "; echo -- >> " + hookLog
 	h := newHistory(t, "backup_method = postgres\ncompression = gzip\nimmediate_checkpoint = true\nparallel_jobs = 2\n"+

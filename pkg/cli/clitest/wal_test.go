@@ -127,7 +127,7 @@ func verifyArchive(t *testing.T, s *walSite, pg *pgtest.Postgres, names []string
 			t.Errorf("%s compression %q, want %q", e.Name, e.Compression, algo)
 		}
 	}
-	for _, n := range names {
+	for i, n := range names {
 		if count[n] != 1 {
 			t.Errorf("%s is in xlog.db %d times", n, count[n])
 			continue
@@ -136,8 +136,12 @@ func verifyArchive(t *testing.T, s *walSite, pg *pgtest.Postgres, names []string
 		if err != nil {
 			t.Fatalf("original %s: %v", n, err)
 		}
-		if got := decompressFile(t, l.WALPath(n)); !bytes.Equal(got, orig) {
-			t.Errorf("%s: archived copy differs from PostgreSQL's", n)
+		// get-wal below decompresses every archived file; the first is
+		// also decompressed here, by magic bytes, apart from barman.
+		if i == 0 {
+			if got := decompressFile(t, l.WALPath(n)); !bytes.Equal(got, orig) {
+				t.Errorf("%s: archived copy differs from PostgreSQL's", n)
+			}
 		}
 		out, errOut, code := runOut(t, "barman", "-c", s.conf, "get-wal", "main", n)
 		if code != 0 || !bytes.Equal(out, orig) {
@@ -184,6 +188,7 @@ func runOut(t *testing.T, tool string, args ...string) ([]byte, string, int) {
 // The guide's way: archive_command rsyncs into incoming/, barman cron
 // archives, compressed with gzip.
 func TestArchiveRsyncAndCron(t *testing.T) {
+	t.Parallel() // with the other long tests: the suite leaves a core idle half the time
 	pgtest.Require(t, "rsync", "rsync")
 	hookLog := filepath.Join(pgtest.TempDir(t), "hooks.log")
 	s := newWALSite(t, "compression = gzip\npre_archive_script = env | grep ^BARMAN_ | sort >> "+hookLog+"; echo -- >> "+hookLog+
@@ -230,6 +235,7 @@ func rewriteConninfo(t *testing.T, s *walSite, pg *pgtest.Postgres) *walSite {
 // The safer way: archive_command pushes each segment over SSH to put-wal,
 // which fsyncs it before PostgreSQL may recycle it.
 func TestArchivePushOverSSH(t *testing.T) {
+	t.Parallel() // with the other long tests: the suite leaves a core idle half the time
 	tools := toolsFor(t)
 	s := newWALSite(t, "compression = zstd")
 	sshd := pgtest.StartSSHD(t)
@@ -238,7 +244,7 @@ func TestArchivePushOverSSH(t *testing.T) {
 		tools, sshd.ToBarman(), tools, s.conf)
 	pg := pgtest.StartPostgres(t, pgtest.Options{ArchiveCommand: push, Settings: map[string]string{"wal_keep_size": "1GB"}})
 	s = rewriteConninfo(t, s, pg)
-	first := generateWAL(t, pg, 5)
+	first := generateWAL(t, pg, 3)
 	waitArchiver(t, pg)
 	if failed := pg.SQL(t, "SELECT failed_count FROM pg_stat_archiver"); failed != "0" {
 		t.Errorf("archiver failures: %s\n%s", failed, tail(pg.LogFile))
