@@ -26,6 +26,9 @@ func Wait(ctx context.Context, sp Spool, path string, timeout time.Duration, sta
 	if err != nil {
 		return fmt.Errorf("cannot push %s: %w", name, err)
 	}
+	// An error left by an earlier call's worker is not this call's: the
+	// push is tried again.
+	sp.takeError(name)
 	deadline := time.Now().Add(timeout)
 	// Polls are cheap (two failed opens): poll often, so that a call
 	// returns within a few ms of the worker's answer; look at the worker

@@ -67,7 +67,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	w.cleanStale()
 	sess, err := w.Dial(ctx)
 	if err != nil {
-		w.failRequests(err.Error())
+		w.failRequests(err.Error(), time.Now())
 		return err
 	}
 	br := bufio.NewReader(sess.Out)
@@ -76,7 +76,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		werr := sess.Wait()
 		if w.Single == nil || !unknownOption(werr) {
 			msg := fmt.Sprintf("the backup server's put-wal does not speak the stream protocol (%v; %v)", gerr, werr)
-			w.failRequests(msg)
+			w.failRequests(msg, time.Now())
 			return errors.New(msg)
 		}
 		w.Log.Warn("the backup server's put-wal has no --stream (Barman's own?): pushing one file per connection", "reason", fmt.Sprint(werr))
@@ -123,7 +123,7 @@ func (w *Worker) runStream(ctx context.Context, sess *Session, br *bufio.Reader)
 		ackDone <- err
 	}()
 
-	sent := map[string]bool{}
+	sent := map[string]string{} // name → stamp of the file sent
 	idleSince := time.Now()
 	var sendErr error
 loop:
@@ -158,7 +158,7 @@ loop:
 			if err != nil {
 				w.Log.Warn("cannot read a ready WAL file", "file", c.path, "error", err)
 				w.Spool.markError(c.name, fmt.Sprintf("cannot read %s: %v", c.path, err))
-				sent[c.name] = true
+				sent[c.name] = "unreadable"
 				continue
 			}
 			st, err := f.Stat()
@@ -176,7 +176,7 @@ loop:
 				f.Close()
 				break loop
 			}
-			sent[c.name] = true
+			sent[c.name] = stamp(st)
 			err = sender.File(c.name, f, st.Size())
 			f.Close()
 			if err != nil {
@@ -191,6 +191,7 @@ loop:
 	}
 	sess.In.Close()
 	ackErr := <-ackDone
+	failedAt := time.Now()
 	waitErr := sess.Wait()
 	// Whatever was sent and not acknowledged failed, with the best reason.
 	reason := firstErr(ackErr, waitErr, sendErr)
@@ -200,7 +201,7 @@ loop:
 	}
 	if reason != nil && !errors.Is(reason, io.EOF) {
 		w.Log.Error("push failed", "error", reason)
-		w.failRequests(reason.Error())
+		w.failRequests(reason.Error(), failedAt)
 		return acked, reason
 	}
 	return acked, nil
@@ -245,7 +246,7 @@ func (w *Worker) readAcks(br *bufio.Reader, inflight <-chan item, mu *sync.Mutex
 
 // runSingle pushes with one-shot put-wal calls, one file at a time.
 func (w *Worker) runSingle(ctx context.Context) error {
-	sent := map[string]bool{}
+	sent := map[string]string{}
 	idleSince := time.Now()
 	for {
 		cands, err := w.candidates(sent, func(string) bool { return false })
@@ -264,9 +265,10 @@ func (w *Worker) runSingle(ctx context.Context) error {
 			continue
 		}
 		for _, c := range cands {
-			sent[c.name] = true
 			st, err := os.Stat(c.path)
+			sent[c.name] = "unreadable"
 			if err == nil {
+				sent[c.name] = stamp(st)
 				err = w.Single(ctx, c.path)
 			}
 			if err != nil {
@@ -286,18 +288,27 @@ type candidate struct{ name, path string }
 
 // candidates lists what to push next: the files archive_command calls
 // wait for, then the ready ones in PostgreSQL's archiving order
-// (timeline history files first, then by name), leaving out what has a
-// .ok, what is being sent and, for ready files, what this worker sent.
-func (w *Worker) candidates(sent map[string]bool, busy func(string) bool) ([]candidate, error) {
+// (timeline history files first, then by name). It leaves out what is
+// being sent, what has a .ok, and what this worker sent already: a ready
+// file by name, a requested one only if it is still the file that was
+// sent (a call may wait for a file whose .ok it found stale, or ask again
+// after taking the .ok just written: that file was sent).
+func (w *Worker) candidates(sent map[string]string, busy func(string) bool) ([]candidate, error) {
 	reqs, oks, err := w.Spool.entries()
 	if err != nil {
 		return nil, err
 	}
 	var out []candidate
 	for name, path := range reqs {
-		if !oks[name] && !busy(name) {
-			out = append(out, candidate{name, path})
+		if oks[name] || busy(name) {
+			continue
 		}
+		if prev, ok := sent[name]; ok {
+			if st, err := os.Stat(path); err == nil && stamp(st) == prev {
+				continue
+			}
+		}
+		out = append(out, candidate{name, path})
 	}
 	ready, err := readyFiles(w.WALDir)
 	if err != nil {
@@ -312,7 +323,9 @@ func (w *Worker) candidates(sent map[string]bool, busy func(string) bool) ([]can
 		if room <= 0 {
 			break
 		}
-		if _, asked := reqs[name]; asked || oks[name] || sent[name] || busy(name) {
+		_, asked := reqs[name]
+		_, done := sent[name]
+		if asked || done || oks[name] || busy(name) {
 			continue
 		}
 		out = append(out, candidate{name, filepath.Join(w.WALDir, name)})
@@ -369,11 +382,15 @@ func (w *Worker) cleanStale() {
 	}
 }
 
-// failRequests answers every waiting call with msg.
-func (w *Worker) failRequests(msg string) {
+// failRequests answers the calls that were waiting when the failure
+// happened with msg. A request written later (a new call, after the one
+// that already got this error) is left for the next worker.
+func (w *Worker) failRequests(msg string, at time.Time) {
 	reqs, _, _ := w.Spool.entries()
 	for n := range reqs {
-		w.Spool.markError(n, msg)
+		if st, err := os.Stat(w.Spool.path(n, ".req")); err == nil && !st.ModTime().After(at) {
+			w.Spool.markError(n, msg)
+		}
 	}
 }
 
