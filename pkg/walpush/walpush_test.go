@@ -289,3 +289,29 @@ func TestSessionDies(t *testing.T) {
 	}
 	s.checkArchived(t, names)
 }
+
+// put-wal fails before its greeting for a reason of its own (an unknown
+// server, say): the call gets put-wal's message, and there is no fallback.
+func TestRemoteFailsBeforeGreeting(t *testing.T) {
+	s, names := newSite(t, 1)
+	called := false
+	w := s.worker("none", func(context.Context, string) error { called = true; return nil })
+	w.Dial = func(ctx context.Context) (*Session, error) {
+		inR, inW := io.Pipe()
+		outR, outW := io.Pipe()
+		outW.Close()
+		inR.CloseWithError(io.ErrClosedPipe)
+		return &Session{In: inW, Out: outR, Wait: func() error {
+			return errors.New("barman put-wal --stream nosuch: barman: error: unknown server 'nosuch'")
+		}}, nil
+	}
+	ctx := context.Background()
+	errs := make(chan error, 5)
+	err := Wait(ctx, s.spool, filepath.Join(s.walDir, names[0]), 10*time.Second, start(ctx, w, errs))
+	if err == nil || !strings.Contains(err.Error(), "unknown server 'nosuch'") || strings.Contains(err.Error(), "does not speak") {
+		t.Fatalf("got %v, want put-wal's own message", err)
+	}
+	if called {
+		t.Error("fell back to the one-shot put-wal for a put-wal that failed")
+	}
+}

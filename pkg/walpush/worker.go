@@ -75,7 +75,10 @@ func (w *Worker) Run(ctx context.Context) error {
 		sess.In.Close()
 		werr := sess.Wait()
 		if w.Single == nil || !unknownOption(werr) {
-			msg := fmt.Sprintf("the backup server's put-wal does not speak the stream protocol (%v; %v)", gerr, werr)
+			msg := fmt.Sprintf("the backup server's put-wal does not speak the stream protocol (%v)", gerr)
+			if werr != nil {
+				msg = fmt.Sprintf("put-wal --stream on the backup server failed: %v", werr)
+			}
 			w.failRequests(msg, time.Now())
 			return errors.New(msg)
 		}
