@@ -61,8 +61,13 @@ func (c *pushCmd) spool() (walpush.Spool, error) {
 		if !ok {
 			continue
 		}
-		sticky := st.Mode()&os.ModeSticky != 0 && d == c.SpoolPath
-		if int(sys.Uid) != os.Geteuid() || (st.Mode().Perm()&0o022 != 0 && !sticky) {
+		// The parent may be root's (an administrator made it); the
+		// server's directory must be the PostgreSQL user's. Neither may
+		// be writable by others, unless sticky (/var/tmp).
+		parent := d == c.SpoolPath
+		sticky := st.Mode()&os.ModeSticky != 0 && parent
+		owner := int(sys.Uid) == os.Geteuid() || (parent && sys.Uid == 0)
+		if !owner || (st.Mode().Perm()&0o022 != 0 && !sticky) {
 			return walpush.Spool{}, clikit.WithHint(fmt.Errorf("spool directory %s belongs to uid %d or is writable by others", d, sys.Uid),
 				"it must belong to the PostgreSQL user (uid %d) and be writable by it alone: chown and chmod 700 it, or give another --spool-path", os.Geteuid())
 		}
