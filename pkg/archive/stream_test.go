@@ -37,7 +37,7 @@ func serve(t *testing.T, f *fixture, wire []byte) ([]walstream.Ack, error) {
 func TestServeStream(t *testing.T) {
 	f := newFixture(t)
 	var wire bytes.Buffer
-	s, _ := walstream.NewSender(&wire, compress.Zstd, 1, 1)
+	s, _ := walstream.NewSender(&wire, compress.Zstd, 1)
 	want := map[string][]byte{}
 	var names []string
 	for i := 1; i <= 5; i++ {
@@ -82,7 +82,7 @@ func TestServeStreamFaults(t *testing.T) {
 	good, bad := "000000010000000000000007", "000000010000000000000008"
 	data := map[string][]byte{}
 	var wire bytes.Buffer
-	s, _ := walstream.NewSender(&wire, compress.None, 0, 1)
+	s, _ := walstream.NewSender(&wire, compress.None, 0)
 	for _, n := range []string{good, bad} {
 		data[n] = segment(t, n, 42, 7)
 		s.File(n, bytes.NewReader(data[n]), int64(len(data[n])))

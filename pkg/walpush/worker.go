@@ -36,14 +36,13 @@ type Worker struct {
 	Dial func(ctx context.Context) (*Session, error)
 	// Single pushes one file with Barman's one-shot put-wal: used when the
 	// backup server's barman does not speak the stream protocol.
-	Single  func(ctx context.Context, path string) error
-	Algo    string         // compression on the way: none, gzip, lz4, zstd
-	Level   compress.Level // its level
-	Workers int            // compression goroutines (0: 1)
-	Idle    time.Duration  // how long to stay connected with nothing to send
-	Window  int            // files sent and not yet acknowledged, at most (0: 8)
-	Ahead   int            // pushed files waiting for their archive_command, at most (0: 64)
-	Log     *slog.Logger
+	Single func(ctx context.Context, path string) error
+	Algo   string         // compression on the way: none, gzip, lz4, zstd
+	Level  compress.Level // its level
+	Idle   time.Duration  // how long to stay connected with nothing to send
+	Window int            // files sent and not yet acknowledged, at most (0: 8)
+	Ahead  int            // pushed files waiting for their archive_command, at most (0: 64)
+	Log    *slog.Logger
 }
 
 // item is a file sent and not yet acknowledged.
@@ -108,7 +107,7 @@ func (w *Worker) runStream(ctx context.Context, sess *Session, br *bufio.Reader)
 	if window <= 0 {
 		window = 8
 	}
-	sender, err := walstream.NewSender(sess.In, w.Algo, w.Level, w.Workers)
+	sender, err := walstream.NewSender(sess.In, w.Algo, w.Level)
 	if err != nil {
 		sess.In.Close()
 		sess.Wait()

@@ -47,12 +47,12 @@ const S2 = "s2"
 var Algorithms = []string{compress.None, compress.Gzip, compress.LZ4, compress.Zstd, S2}
 
 // newWriter and newReader add S2 to package compress's algorithms.
-func newWriter(w io.Writer, algo string, level compress.Level, workers int) (io.WriteCloser, error) {
-	switch {
-	case algo == S2:
+// Compression runs on one goroutine, as a stream: for 16 MiB segments
+// compress.NewParallelWriter's 4 MiB frames cost more CPU than they
+// saved (8 segments: 0.83 s against 0.46 s).
+func newWriter(w io.Writer, algo string, level compress.Level) (io.WriteCloser, error) {
+	if algo == S2 {
 		return s2.NewWriter(w, s2.WriterConcurrency(1)), nil
-	case workers > 1:
-		return compress.NewParallelWriter(w, algo, level, workers)
 	}
 	return compress.NewWriter(w, algo, level)
 }
@@ -75,20 +75,18 @@ func knownAlgo(a string) bool {
 
 // Sender writes files to a stream.
 type Sender struct {
-	bw      *bufio.Writer
-	algo    string
-	level   compress.Level
-	workers int
+	bw    *bufio.Writer
+	algo  string
+	level compress.Level
 }
 
 // NewSender returns a Sender that compresses each file with algo (none,
-// gzip, lz4, zstd, s2) at level, on workers goroutines when workers > 1
-// (independent frames of compress.ParallelChunk bytes).
-func NewSender(w io.Writer, algo string, level compress.Level, workers int) (*Sender, error) {
+// gzip, lz4, zstd, s2) at level.
+func NewSender(w io.Writer, algo string, level compress.Level) (*Sender, error) {
 	if !knownAlgo(algo) {
 		return nil, fmt.Errorf("walstream: unknown compression %q (want one of %s)", algo, strings.Join(Algorithms, ", "))
 	}
-	return &Sender{bw: bufio.NewWriterSize(w, copyBuf), algo: algo, level: level, workers: workers}, nil
+	return &Sender{bw: bufio.NewWriterSize(w, copyBuf), algo: algo, level: level}, nil
 }
 
 // File sends one file of size bytes read from r, and flushes. It fails
@@ -102,7 +100,7 @@ func (s *Sender) File(name string, r io.Reader, size int64) error {
 	var body io.Writer = cw
 	var zw io.WriteCloser
 	if s.algo != compress.None {
-		z, err := newWriter(cw, s.algo, s.level, s.workers)
+		z, err := newWriter(cw, s.algo, s.level)
 		if err != nil {
 			return err
 		}

@@ -33,7 +33,7 @@ func TestRoundTrip(t *testing.T) {
 		t.Run(algo, func(t *testing.T) {
 			level, _ := compress.ParseLevel("low", algo)
 			var wire bytes.Buffer
-			s, err := NewSender(&wire, algo, level, 1)
+			s, err := NewSender(&wire, algo, level)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -80,7 +80,7 @@ func TestRoundTrip(t *testing.T) {
 // for a whole one.
 func TestCutStream(t *testing.T) {
 	var wire bytes.Buffer
-	s, _ := NewSender(&wire, compress.Zstd, 1, 1)
+	s, _ := NewSender(&wire, compress.Zstd, 1)
 	data := files()[order[1]]
 	s.File(order[1], bytes.NewReader(data), int64(len(data)))
 	full := wire.Bytes()

@@ -133,11 +133,10 @@ func (c *pushCmd) runWorker(e *runEnv) error {
 		Single: func(ctx context.Context, path string) error {
 			return c.pushOne(&runEnv{ctx: ctx, stdout: io.Discard, stderr: e.stderr}, path, compress.None)
 		},
-		Algo:    c.streamAlgo(),
-		Level:   lowLevel(c.streamAlgo()),
-		Workers: 1, // streaming: the parallel writer's per-chunk frames cost more than they gain here
-		Idle:    c.AsyncIdle,
-		Log:     log,
+		Algo:  c.streamAlgo(),
+		Level: lowLevel(c.streamAlgo()),
+		Idle:  c.AsyncIdle,
+		Log:   log,
 	}
 	log.Debug("push worker starts", "wal_dir", c.WALDir)
 	return w.Run(e.ctx)
