@@ -34,6 +34,17 @@ func Wait(ctx context.Context, sp Spool, path string, timeout time.Duration, sta
 	// returns within a few ms of the worker's answer; look at the worker
 	// every 50 ms.
 	const poll, checkEvery = 2 * time.Millisecond, 25
+	tick := time.NewTicker(poll)
+	defer tick.Stop()
+	wait := func() error {
+		select {
+		case <-ctx.Done():
+			sp.unrequest(name)
+			return ctx.Err()
+		case <-tick.C:
+			return nil
+		}
+	}
 	requested, spawns := false, 0
 	var child <-chan struct{} // the worker this call started, until it ends
 	for i := 0; ; i++ {
@@ -56,8 +67,7 @@ func Wait(ctx context.Context, sp Spool, path string, timeout time.Duration, sta
 			requested = true
 		}
 		if i%checkEvery != 0 && !time.Now().After(deadline) {
-			if err := sleep(ctx, poll); err != nil {
-				sp.unrequest(name)
+			if err := wait(); err != nil {
 				return err
 			}
 			continue
@@ -90,21 +100,9 @@ func Wait(ctx context.Context, sp Spool, path string, timeout time.Duration, sta
 			sp.unrequest(name)
 			return fmt.Errorf("%s was not pushed within %s (see %s); PostgreSQL will call again", name, timeout, sp.LogPath())
 		}
-		if err := sleep(ctx, poll); err != nil {
-			sp.unrequest(name)
+		if err := wait(); err != nil {
 			return err
 		}
-	}
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
 	}
 }
 

@@ -167,16 +167,7 @@ func (c *pushCmd) dial(stderr io.Writer) func(ctx context.Context) (*walpush.Ses
 			return nil, fmt.Errorf("start %q: %w", c.SSH, err)
 		}
 		return &walpush.Session{In: in, Out: out, Wait: func() error {
-			err := cmd.Wait()
-			var ee *exec.ExitError
-			if errors.As(err, &ee) {
-				msg := strings.Join(strings.Fields(errBuf.String()), " ")
-				if msg == "" {
-					msg = fmt.Sprintf("exit status %d", ee.ExitCode())
-				}
-				return fmt.Errorf("%s: %s", remote, msg)
-			}
-			return err
+			return exitError(cmd.Wait(), remote, strings.Join(strings.Fields(errBuf.String()), " "))
 		}}, nil
 	}
 }

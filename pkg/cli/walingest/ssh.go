@@ -64,19 +64,24 @@ func runRemote(ctx context.Context, sshText, remote string, stdin io.Reader, std
 		return err
 	}
 	copyErr := copies()
-	err = cmd.Wait()
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		msg := strings.TrimSpace(errBuf.String())
-		if msg == "" {
-			msg = fmt.Sprintf("remote command %q exited with status %d", remote, ee.ExitCode())
-		}
-		return &sshExit{code: ee.ExitCode(), msg: msg}
-	}
-	if err != nil {
+	if err := exitError(cmd.Wait(), remote, errBuf.String()); err != nil {
 		return err
 	}
 	return copyErr
+}
+
+// exitError turns the remote command's exit into an *sshExit carrying
+// what it wrote on standard error; other errors pass through.
+func exitError(err error, remote, stderr string) error {
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) {
+		return err
+	}
+	msg := strings.TrimSpace(stderr)
+	if msg == "" {
+		msg = fmt.Sprintf("remote command %q exited with status %d", remote, ee.ExitCode())
+	}
+	return &sshExit{code: ee.ExitCode(), msg: msg}
 }
 
 // connect gives cmd stdin and stdout: files directly, other streams
