@@ -3,7 +3,6 @@ package archive
 import (
 	"archive/tar"
 	"bufio"
-	"bytes"
 	"crypto/md5"
 	"crypto/sha256"
 	"encoding/hex"
@@ -171,7 +170,7 @@ func (a *Archive) keep(dir string, files []received, sums map[string]string) ([]
 func (a *Archive) place(dir string, f received) error {
 	dst := filepath.Join(dir, f.name)
 	if _, err := os.Stat(dst); err == nil {
-		if same, err := sameContent(dst, f.tmp); err == nil && same {
+		if same, err := fsutil.SameFiles(dst, f.tmp); err == nil && same {
 			return os.Remove(f.tmp)
 		}
 		moved, err := a.Reject(f.tmp, "duplicate")
@@ -179,34 +178,6 @@ func (a *Archive) place(dir string, f received) error {
 		return err
 	}
 	return os.Rename(f.tmp, dst)
-}
-
-// sameContent tells whether two files hold the same bytes.
-func sameContent(a, b string) (bool, error) {
-	fa, err := os.Open(a)
-	if err != nil {
-		return false, err
-	}
-	defer fa.Close()
-	fb, err := os.Open(b)
-	if err != nil {
-		return false, err
-	}
-	defer fb.Close()
-	ba, bb := make([]byte, 1<<20), make([]byte, 1<<20)
-	for {
-		na, ea := io.ReadFull(fa, ba)
-		nb, eb := io.ReadFull(fb, bb)
-		if na != nb || !bytes.Equal(ba[:na], bb[:nb]) {
-			return false, nil
-		}
-		if ea != nil || eb != nil {
-			if (ea == io.EOF || ea == io.ErrUnexpectedEOF) && (eb == io.EOF || eb == io.ErrUnexpectedEOF) {
-				return true, nil
-			}
-			return false, errors.Join(ea, eb)
-		}
-	}
 }
 
 func hashOf(h hash.Hash, r io.Reader) (string, error) {

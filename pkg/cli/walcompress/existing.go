@@ -1,7 +1,6 @@
 package walcompress
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/gobarman/barman/pkg/compress"
+	"github.com/gobarman/barman/pkg/fsutil"
 	"github.com/gobarman/barman/pkg/stream"
 )
 
@@ -69,36 +69,8 @@ func (r *recordRun) compareArchived(ctx context.Context, f *os.File, src io.Read
 		return false, algo, err
 	}
 	defer dec.Close()
-	same, err = sameContent(ctxReader{ctx, dec}, sourceReader{src})
+	same, err = fsutil.SameContent(ctxReader{ctx, dec}, sourceReader{src})
 	return same, algo, err
-}
-
-// sameContent reads a and b to their end (or to the first difference) and
-// tells whether they are equal.
-func sameContent(a, b io.Reader) (bool, error) {
-	bufA, bufB := make([]byte, 64<<10), make([]byte, 64<<10)
-	for {
-		na, errA := io.ReadFull(a, bufA)
-		nb, errB := io.ReadFull(b, bufB)
-		if err := realError(errA, errB); err != nil {
-			return false, err
-		}
-		if na != nb || !bytes.Equal(bufA[:na], bufB[:nb]) {
-			return false, nil
-		}
-		if errA != nil { // both ended here
-			return true, nil
-		}
-	}
-}
-
-func realError(errs ...error) error {
-	for _, err := range errs {
-		if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
-			return err
-		}
-	}
-	return nil
 }
 
 // keyedMutex serialises the work on one dest, so that two records for the
