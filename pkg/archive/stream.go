@@ -133,10 +133,10 @@ func (a *Archive) commitStream(ctx context.Context, dir string, queue <-chan rec
 			}
 		}
 		for i, g := range group {
-			if err := fsyncPath(g.tmp); err != nil {
+			if err := fsutil.FsyncPath(g.tmp); err != nil {
 				walstream.WriteError(bw, g.name, err.Error())
 				bw.Flush()
-				return fail(group[i:], fmt.Errorf("fsync %s: %w", g.tmp, err))
+				return fail(group[i:], err)
 			}
 		}
 		for i, g := range group {
@@ -163,16 +163,4 @@ func (a *Archive) commitStream(ctx context.Context, dir string, queue <-chan rec
 		}
 	}
 	return nil
-}
-
-func fsyncPath(p string) error {
-	f, err := os.OpenFile(p, os.O_RDONLY, 0)
-	if err != nil {
-		return err
-	}
-	err = f.Sync()
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }

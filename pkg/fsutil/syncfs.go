@@ -63,7 +63,7 @@ func FsyncTree(dir string) error {
 		g.Go(func() error {
 			var first error
 			for p := range paths {
-				if err := fsyncPath(p); err != nil && first == nil {
+				if err := FsyncPath(p); err != nil && first == nil {
 					first = err
 				}
 			}
@@ -89,7 +89,8 @@ func FsyncTree(dir string) error {
 	return walkErr
 }
 
-func fsyncPath(p string) error {
+// FsyncPath fsyncs the file (or directory) at p.
+func FsyncPath(p string) error {
 	f, err := os.Open(p)
 	if err != nil {
 		return err
