@@ -108,14 +108,25 @@ func readSums(r io.Reader, sums map[string]string) error {
 
 // extract writes one file to a hidden temporary name, fsynced.
 func extract(dir, name string, r io.Reader) (received, error) {
+	return writeTemp(dir, name, r, sha256.New(), true)
+}
+
+// writeTemp writes r to a hidden temporary name in dir, hashing it with
+// h into sha, fsynced if sync. On error nothing is left behind.
+func writeTemp(dir, name string, r io.Reader, h hash.Hash, sync bool) (received, error) {
 	f := received{name: name, tmp: filepath.Join(dir, fmt.Sprintf(".%d-%s", os.Getpid(), name))}
 	out, err := os.OpenFile(f.tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return f, err
 	}
-	sh := sha256.New()
-	_, err = io.Copy(io.MultiWriter(out, sh), r)
-	if err == nil {
+	src := &readErr{r: r}
+	_, err = io.CopyBuffer(io.MultiWriter(out, h), src, make([]byte, 1<<20))
+	switch {
+	case err != nil && src.err != nil:
+		err = fmt.Errorf("receive %s: %w (the sender was cut off; PostgreSQL will retry)", name, err)
+	case err != nil:
+		err = fmt.Errorf("write %s: %w", f.tmp, err)
+	case sync:
 		err = out.Sync()
 	}
 	if cerr := out.Close(); err == nil {
@@ -123,10 +134,25 @@ func extract(dir, name string, r io.Reader) (received, error) {
 	}
 	if err != nil {
 		os.Remove(f.tmp)
-		return f, fmt.Errorf("write %s: %w", f.tmp, err)
+		return f, err
 	}
-	f.sha = hex.EncodeToString(sh.Sum(nil))
+	f.sha = hex.EncodeToString(h.Sum(nil))
 	return f, nil
+}
+
+// readErr remembers a read error, to tell a cut-off sender from a
+// failing disk.
+type readErr struct {
+	r   io.Reader
+	err error
+}
+
+func (r *readErr) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if err != nil && err != io.EOF {
+		r.err = err
+	}
+	return n, err
 }
 
 // keep verifies checksums and renames the files into place.

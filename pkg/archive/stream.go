@@ -3,12 +3,10 @@ package archive
 import (
 	"bufio"
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 
 	"github.com/gobarman/barman/pkg/fsutil"
 	"github.com/gobarman/barman/pkg/walname"
@@ -78,26 +76,13 @@ func (a *Archive) ServeStream(ctx context.Context, r io.Reader, w io.Writer) err
 // extractStream writes one incoming file to a temporary name (not yet
 // fsynced) and checks its size and checksum.
 func (a *Archive) extractStream(dir string, in *walstream.Incoming) (received, error) {
-	f := received{name: in.Name, tmp: filepath.Join(dir, fmt.Sprintf(".%d-%s", os.Getpid(), in.Name))}
-	out, err := os.OpenFile(f.tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	f, err := writeTemp(dir, in.Name, in.Body, walstream.NewChecksum(), false)
 	if err != nil {
 		return f, err
 	}
-	sh := walstream.NewChecksum()
-	_, err = io.CopyBuffer(io.MultiWriter(out, sh), in.Body, make([]byte, 1<<20))
-	if err != nil {
-		err = fmt.Errorf("receive %s: %w (the sender was cut off; PostgreSQL will retry)", in.Name, err)
-	}
-	var want string
-	if err == nil {
-		want, err = in.Finish()
-	}
-	f.sha = hex.EncodeToString(sh.Sum(nil))
+	want, err := in.Finish()
 	if err == nil && want != f.sha {
 		err = fmt.Errorf("checksum mismatch for %s: the file was damaged in transit; PostgreSQL will retry", in.Name)
-	}
-	if cerr := out.Close(); err == nil {
-		err = cerr
 	}
 	if err != nil {
 		os.Remove(f.tmp)
