@@ -158,7 +158,15 @@ func fetchAll(ctx context.Context, r *Remote, groups [][]job, sink *Sink, stats 
 		}
 		g.Go(func() error {
 			for _, it := range order {
+				asked := map[string]bool{}
+				for _, p := range byItem[it] {
+					asked[p] = true
+				}
 				v, err := r.fetch(ctx, it.Root, byItem[it], it.Throttle, func(h *tar.Header, rd io.Reader) error {
+					if h.Typeflag == tar.TypeReg && !asked[h.Name] {
+						return fmt.Errorf("the PostgreSQL host sent %q from %s, which was not asked for: the backup is refused (a damaged or hostile database host)", h.Name, it.Root)
+					}
+					delete(asked, h.Name)
 					return receive(sink, it, h, rd)
 				})
 				if err != nil {

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/gobarman/barman/pkg/fsutil"
 	"github.com/gobarman/barman/pkg/stream"
 )
@@ -37,6 +39,10 @@ type Sink struct {
 	Records  *stream.Writer // may be nil
 
 	bufs  sync.Pool // File's aligned copy buffers (*[2][]byte)
+	links fsutil.Links
+	once  sync.Once
+	root  *os.Root // Dir: every entry is created beneath it
+	rerr  error
 	mu    sync.Mutex
 	files int64
 	bytes int64
@@ -80,12 +86,46 @@ func checkPath(p string) error {
 	return nil
 }
 
-// Dir creates a directory entry.
-func (s *Sink) Mkdir(e Entry) error {
+// check refuses an entry whose path leaves the backup directory or lies
+// beneath a symbolic link the source sent earlier (the server's tar
+// stream, the rsync method's file list): writing it would write through
+// the link, outside the backup. The backup's root (Dir) is opened on
+// first use; every entry is then created beneath it (os.Root), which
+// refuses any path that resolves outside even if this check missed it.
+func (s *Sink) check(e Entry) (rel string, err error) {
 	if err := checkPath(e.Path); err != nil {
+		return "", err
+	}
+	rel = s.rel(e)
+	if link, target, ok := s.links.Under(filepath.ToSlash(rel)); ok {
+		return "", fmt.Errorf("the source sent %s beneath %s, a symbolic link to %q: it would be written outside the backup directory %s, so the backup is refused (a damaged or hostile database host: check it before taking a new backup)",
+			filepath.ToSlash(rel), link, target, s.Dir)
+	}
+	s.once.Do(func() {
+		if s.rerr = os.MkdirAll(s.Dir, 0o700); s.rerr == nil {
+			s.root, s.rerr = os.OpenRoot(s.Dir)
+		}
+	})
+	return rel, s.rerr
+}
+
+// Close releases the backup directory's root (the Sink can no longer
+// write).
+func (s *Sink) Close() error {
+	s.once.Do(func() { s.rerr = fmt.Errorf("backup sink %s is closed", s.Dir) })
+	if s.root != nil {
+		return s.root.Close()
+	}
+	return nil
+}
+
+// Mkdir creates a directory entry.
+func (s *Sink) Mkdir(e Entry) error {
+	rel, err := s.check(e)
+	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(s.Target(e), 0o700); err != nil {
+	if err := s.root.MkdirAll(rel, 0o700); err != nil {
 		return err
 	}
 	return s.record(e, stream.FileDir, "")
@@ -93,13 +133,14 @@ func (s *Sink) Mkdir(e Entry) error {
 
 // Symlink records a symbolic link (pg_tblspc/<oid>) and creates it.
 func (s *Sink) Symlink(e Entry) error {
-	if err := checkPath(e.Path); err != nil {
+	rel, err := s.check(e)
+	if err != nil {
 		return err
 	}
-	t := s.Target(e)
-	os.MkdirAll(filepath.Dir(t), 0o700)
-	os.Remove(t)
-	if err := os.Symlink(e.Link, t); err != nil {
+	s.links.Add(filepath.ToSlash(rel), e.Link)
+	s.root.MkdirAll(filepath.Dir(rel), 0o700)
+	s.root.Remove(rel)
+	if err := s.root.Symlink(e.Link, rel); err != nil {
 		return err
 	}
 	return s.record(e, stream.FileSymlink, "")
@@ -112,14 +153,15 @@ func (s *Sink) Symlink(e Entry) error {
 // whole backup durable at the end, so that receiving never waits for the
 // disk. A short read (the file shrank while copied) is an error.
 func (s *Sink) File(e Entry, r io.Reader) error {
-	if err := checkPath(e.Path); err != nil {
+	rel, err := s.check(e)
+	if err != nil {
 		return err
 	}
 	t := s.Target(e)
-	if err := os.MkdirAll(filepath.Dir(t), 0o700); err != nil {
+	if err := s.root.MkdirAll(filepath.Dir(rel), 0o700); err != nil {
 		return err
 	}
-	f, direct, err := fsutil.OpenDirect(t, e.Mode.Perm()|0o600)
+	f, direct, err := fsutil.OpenDirectIn(s.root, rel, e.Mode.Perm()|0o600)
 	if err != nil {
 		return err
 	}
@@ -146,7 +188,7 @@ func (s *Sink) File(e Entry, r io.Reader) error {
 	if err != nil {
 		return fmt.Errorf("write %s: %w", t, err)
 	}
-	os.Chtimes(t, e.MTime, e.MTime)
+	s.root.Chtimes(rel, e.MTime, e.MTime)
 	s.count(n)
 	return s.record(e, stream.FileRegular, "sha256:"+hex.EncodeToString(h.Sum(nil)))
 }
@@ -157,7 +199,7 @@ const sinkBlock = 1 << 20
 // Hash records a regular file from r without writing it: its content is
 // kept in a stored archive (backup_compression).
 func (s *Sink) Hash(e Entry, r io.Reader) error {
-	if err := checkPath(e.Path); err != nil {
+	if _, err := s.check(e); err != nil {
 		return err
 	}
 	h := sha256.New()
@@ -174,8 +216,12 @@ func (s *Sink) Hash(e Entry, r io.Reader) error {
 
 // Note records a directory or symlink kept in a stored archive.
 func (s *Sink) Note(e Entry, kind string) error {
-	if err := checkPath(e.Path); err != nil {
+	rel, err := s.check(e)
+	if err != nil {
 		return err
+	}
+	if kind == stream.FileSymlink {
+		s.links.Add(filepath.ToSlash(rel), e.Link)
 	}
 	return s.record(e, kind, "")
 }
@@ -183,12 +229,15 @@ func (s *Sink) Note(e Entry, kind string) error {
 // Link hard-links an unchanged file from a previous backup
 // (reuse_backup = link) and records it with the checksum known there.
 func (s *Sink) Link(e Entry, from, checksum string) error {
-	t := s.Target(e)
-	if err := os.MkdirAll(filepath.Dir(t), 0o700); err != nil {
+	rel, err := s.check(e)
+	if err != nil {
 		return err
 	}
-	os.Remove(t)
-	if err := os.Link(from, t); err != nil {
+	if err := s.root.MkdirAll(filepath.Dir(rel), 0o700); err != nil {
+		return err
+	}
+	s.root.Remove(rel)
+	if err := linkIn(s.root, from, rel); err != nil {
 		return fmt.Errorf("link %s from the previous backup: %w", e.Path, err)
 	}
 	s.count(0)
@@ -216,4 +265,18 @@ func (s *Sink) record(e Entry, kind, checksum string) error {
 	return s.Records.Write(&stream.BackupFile{Server: s.Server, BackupID: s.BackupID,
 		Path: filepath.ToSlash(s.rel(e)), Kind: kind, Tablespace: e.Tablespace, TablespaceOID: e.TablespaceOID,
 		Size: e.Size, MTime: e.MTime, Mode: stream.ModeOf(e.Mode), Checksum: checksum, Link: e.Link})
+}
+
+// linkIn hard-links the file at from (anywhere) as name beneath root:
+// linkat(2) relative to name's parent directory, opened beneath root.
+func linkIn(root *os.Root, from, name string) error {
+	dir, err := root.Open(filepath.Dir(name))
+	if err != nil {
+		return err
+	}
+	defer dir.Close()
+	if err := unix.Linkat(unix.AT_FDCWD, from, int(dir.Fd()), filepath.Base(name), 0); err != nil {
+		return &os.LinkError{Op: "link", Old: from, New: name, Err: err}
+	}
+	return nil
 }

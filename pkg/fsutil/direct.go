@@ -43,16 +43,7 @@ func addr(b []byte) uintptr { return uintptr(unsafe.Pointer(unsafe.SliceData(b))
 // OpenDirect opens path for writing (created or truncated) with O_DIRECT
 // when the file system supports it; direct says whether it does.
 func OpenDirect(path string, perm os.FileMode) (f *os.File, direct bool, err error) {
-	flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
-	f, err = os.OpenFile(path, flags|syscall.O_DIRECT, perm)
-	if err == nil {
-		return f, true, nil
-	}
-	if !errors.Is(err, syscall.EINVAL) {
-		return nil, false, err
-	}
-	f, err = os.OpenFile(path, flags, perm)
-	return f, false, err
+	return openDirect(func(flags int) (*os.File, error) { return os.OpenFile(path, flags, perm) })
 }
 
 // WriteDirect writes data to path (created or truncated), directly where

@@ -10,7 +10,9 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
+	"syscall"
 
 	"golang.org/x/sync/errgroup"
 
@@ -21,6 +23,10 @@ import (
 
 // Local restores the backup in backupDir to local directories.
 func Local(ctx context.Context, backupDir string, recs []*stream.BackupFile, m Mapping, o Options) (Stats, error) {
+	recs, err := prepare(backupDir, recs, m)
+	if err != nil {
+		return Stats{}, err
+	}
 	l := &local{backupDir: backupDir, m: m, o: o, cnt: &counter{report: o.Progress}, keep: map[string]bool{}}
 	l.cnt.total.Store(totalBytes(recs))
 	if o.Jobs < 1 {
@@ -29,6 +35,7 @@ func Local(ctx context.Context, backupDir string, recs []*stream.BackupFile, m M
 	if err := l.roots(); err != nil {
 		return l.st, err
 	}
+	defer l.close()
 	var files []*stream.BackupFile
 	var dirs []*stream.BackupFile
 	for _, r := range recs {
@@ -67,9 +74,9 @@ func Local(ctx context.Context, backupDir string, recs []*stream.BackupFile, m M
 		}
 	}
 	for _, r := range dirs {
-		t, _, _ := m.Target(r.Path)
-		if err := os.Chmod(t, r.Mode.FileMode().Perm()|0o700); err != nil {
-			return l.st, err
+		d := l.at(r.Path)
+		if err := d.root.Chmod(d.rel, r.Mode.FileMode().Perm()|0o700); err != nil {
+			return l.st, fmt.Errorf("restore %s: %w", r.Path, err)
 		}
 	}
 	if err := fsutil.SyncTrees(l.rootDirs()...); err != nil {
@@ -86,6 +93,34 @@ type local struct {
 	keep      map[string]bool // destination paths the backup has
 	mu        sync.Mutex      // guards st and o.Done
 	st        Stats
+	// dirs are the destination and the tablespace locations, by OID (0:
+	// the destination), opened as roots: every path is created and opened
+	// beneath its root, never through a link out of it.
+	dirs map[uint32]*os.Root
+}
+
+// dest is where a record goes: rel beneath root, abs for messages.
+type dest struct {
+	root *os.Root
+	rel  string
+	abs  string
+}
+
+// at returns where the record at manifest path p goes (p was checked by
+// prepare).
+func (l *local) at(p string) dest {
+	abs, oid, _ := l.m.Target(p)
+	_, rest, _ := strings.Cut(p, "/")
+	if rest == "" {
+		rest = "."
+	}
+	return dest{root: l.dirs[oid], rel: filepath.FromSlash(rest), abs: abs}
+}
+
+func (l *local) close() {
+	for _, r := range l.dirs {
+		r.Close()
+	}
 }
 
 func (l *local) rootDirs() []string {
@@ -99,10 +134,20 @@ func (l *local) rootDirs() []string {
 // roots creates the destination and the tablespace locations, 0700 like
 // PostgreSQL wants them.
 func (l *local) roots() error {
+	l.dirs = map[uint32]*os.Root{}
+	oids := map[string]uint32{l.m.Dest: 0}
+	for oid, loc := range l.m.Tablespaces {
+		oids[loc] = oid
+	}
 	for _, r := range l.rootDirs() {
 		if err := os.MkdirAll(r, 0o700); err != nil {
 			return fmt.Errorf("create the destination directory: %w", err)
 		}
+		root, err := os.OpenRoot(r)
+		if err != nil {
+			return fmt.Errorf("open the destination directory: %w", err)
+		}
+		l.dirs[oids[r]] = root
 		l.keep[r] = true
 	}
 	return nil
@@ -119,37 +164,37 @@ func (l *local) done(r *stream.BackupFile, f func(*Stats)) error {
 }
 
 func (l *local) mkdir(r *stream.BackupFile) error {
-	t, _, _ := l.m.Target(r.Path)
-	if fi, err := os.Lstat(t); err == nil && !fi.IsDir() {
+	d := l.at(r.Path)
+	if fi, err := d.root.Lstat(d.rel); err == nil && !fi.IsDir() {
 		if !l.o.Delta {
-			return fmt.Errorf("restore %s: %s exists and is not a directory", r.Path, t)
+			return fmt.Errorf("restore %s: %s exists and is not a directory", r.Path, d.abs)
 		}
-		if err := os.RemoveAll(t); err != nil {
+		if err := d.root.RemoveAll(d.rel); err != nil {
 			return err
 		}
 	}
-	if err := os.MkdirAll(t, 0o700); err != nil {
+	if err := d.root.MkdirAll(d.rel, 0o700); err != nil {
 		return fmt.Errorf("restore %s: %w", r.Path, err)
 	}
 	return l.done(r, func(s *Stats) { s.Dirs++ })
 }
 
 func (l *local) symlink(r *stream.BackupFile) error {
-	t, _, _ := l.m.Target(r.Path)
+	d := l.at(r.Path)
 	target := r.Link
 	if loc, ok := l.m.tablespaceLink(r); ok {
 		target = loc
 	}
-	if old, err := os.Readlink(t); err == nil && old == target {
+	if old, err := d.root.Readlink(d.rel); err == nil && old == target {
 		return l.done(r, func(s *Stats) { s.Links++ })
 	}
-	if err := os.RemoveAll(t); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := d.root.RemoveAll(d.rel); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(t), 0o700); err != nil {
+	if err := d.root.MkdirAll(filepath.Dir(d.rel), 0o700); err != nil {
 		return err
 	}
-	if err := os.Symlink(target, t); err != nil {
+	if err := d.root.Symlink(target, d.rel); err != nil {
 		return fmt.Errorf("restore %s: %w", r.Path, err)
 	}
 	return l.done(r, func(s *Stats) { s.Links++ })
@@ -209,7 +254,7 @@ func (l *local) files(ctx context.Context, files []*stream.BackupFile) error {
 // shortcut restores the records that need no content from the backup:
 // replaced (tablespace_map) or, in a delta restore, already right.
 func (l *local) shortcut(r *stream.BackupFile, buf []byte) (done bool, err error) {
-	t, _, _ := l.m.Target(r.Path)
+	t := l.at(r.Path)
 	if content, ok := l.o.Replace[r.Path]; ok {
 		if err := writeFile(t, r, bytes.NewReader(content), io.Discard, buf); err != nil {
 			return true, err
@@ -241,7 +286,7 @@ func (l *local) file(ctx context.Context, r *stream.BackupFile, buf []byte) erro
 // copyFrom writes the record's file from in (named name in errors) and
 // checks its checksum.
 func (l *local) copyFrom(ctx context.Context, r *stream.BackupFile, in io.Reader, name string, buf []byte) error {
-	t, _, _ := l.m.Target(r.Path)
+	t := l.at(r.Path)
 	c := newChecker(r.Checksum)
 	if err := writeFile(t, r, &progressReader{r: l.o.throttleFor(r.Path).Reader(ctx, in), cnt: l.cnt}, c, buf); err != nil {
 		return err
@@ -258,14 +303,20 @@ func (l *local) copyFrom(ctx context.Context, r *stream.BackupFile, in io.Reader
 	})
 }
 
-// writeFile writes r to path with the record's mode and mtime, and checks
-// its size.
-func writeFile(path string, rec *stream.BackupFile, r io.Reader, also io.Writer, buf []byte) error {
+// writeFile writes r to d with the record's mode and mtime, and checks
+// its size. A link in d's place (delta restore) is replaced, not
+// followed.
+func writeFile(d dest, rec *stream.BackupFile, r io.Reader, also io.Writer, buf []byte) error {
 	perm := rec.Mode.FileMode().Perm() | 0o600
-	out, direct, err := fsutil.OpenDirect(path, perm)
+	if fi, err := d.root.Lstat(d.rel); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+		if err := d.root.Remove(d.rel); err != nil {
+			return fmt.Errorf("restore %s: %w", rec.Path, err)
+		}
+	}
+	out, direct, err := fsutil.OpenDirectIn(d.root, d.rel, perm)
 	if errors.Is(err, fs.ErrNotExist) {
-		if err = os.MkdirAll(filepath.Dir(path), 0o700); err == nil {
-			out, direct, err = fsutil.OpenDirect(path, perm)
+		if err = d.root.MkdirAll(filepath.Dir(d.rel), 0o700); err == nil {
+			out, direct, err = fsutil.OpenDirectIn(d.root, d.rel, perm)
 		}
 	}
 	if err != nil {
@@ -283,25 +334,25 @@ func writeFile(path string, rec *stream.BackupFile, r io.Reader, also io.Writer,
 		err = cerr
 	}
 	if err != nil {
-		return fmt.Errorf("restore %s to %s: %w", rec.Path, path, err)
+		return fmt.Errorf("restore %s to %s: %w", rec.Path, d.abs, err)
 	}
 	if _, checked := also.(*checker); checked && n != rec.Size {
 		return fmt.Errorf("backup file %s has %d bytes, the manifest says %d: the backup is damaged", rec.Path, n, rec.Size)
 	}
 	if !rec.MTime.IsZero() {
-		os.Chtimes(path, rec.MTime, rec.MTime)
+		d.root.Chtimes(d.rel, rec.MTime, rec.MTime)
 	}
-	return os.Chmod(path, rec.Mode.FileMode().Perm())
+	return d.root.Chmod(d.rel, rec.Mode.FileMode().Perm())
 }
 
 // sameContent reports whether the destination file already has the
 // record's content (delta restore).
-func sameContent(path string, rec *stream.BackupFile, buf []byte) bool {
-	fi, err := os.Lstat(path)
+func sameContent(d dest, rec *stream.BackupFile, buf []byte) bool {
+	fi, err := d.root.Lstat(d.rel)
 	if err != nil || !fi.Mode().IsRegular() || fi.Size() != rec.Size || rec.Checksum == "" {
 		return false
 	}
-	f, err := os.Open(path)
+	f, err := d.root.OpenFile(d.rel, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
 	if err != nil {
 		return false
 	}
@@ -313,10 +364,10 @@ func sameContent(path string, rec *stream.BackupFile, buf []byte) bool {
 	if _, err := io.CopyBuffer(c, f, buf); err != nil {
 		return false
 	}
-	if c.check(path) != nil {
+	if c.check(d.abs) != nil {
 		return false
 	}
-	os.Chmod(path, rec.Mode.FileMode().Perm())
+	f.Chmod(rec.Mode.FileMode().Perm())
 	return true
 }
 

@@ -39,6 +39,21 @@ func (m Mapping) Target(p string) (string, uint32, error) {
 	return filepath.Join(loc, filepath.FromSlash(rest)), uint32(oid), nil
 }
 
+// absolute refuses a relative destination or tablespace location: on a
+// remote host it would be taken relative to wherever the SSH session
+// starts (tar -C /), not to the directory barman runs in.
+func (m Mapping) absolute() error {
+	if !filepath.IsAbs(m.Dest) {
+		return fmt.Errorf("remote destination %q is a relative path: give an absolute path on the destination host", m.Dest)
+	}
+	for oid, loc := range m.Tablespaces {
+		if !filepath.IsAbs(loc) {
+			return fmt.Errorf("remote location %q of tablespace %d is a relative path: give an absolute path on the destination host", loc, oid)
+		}
+	}
+	return nil
+}
+
 // tablespaceLink reports whether rec is the pg_tblspc/<oid> link of a
 // mapped tablespace, and the link target to write instead of the
 // recorded one.

@@ -37,6 +37,13 @@ func Remote(ctx context.Context, ssh *sshcmd.Command, backupDir string, recs []*
 	if o.Delta {
 		return Stats{}, fmt.Errorf("delta restore works only for a local destination: empty the remote destination instead")
 	}
+	if err := m.absolute(); err != nil {
+		return Stats{}, err
+	}
+	recs, err := prepare(backupDir, recs, m)
+	if err != nil {
+		return Stats{}, err
+	}
 	jobs := max(o.Jobs, 1)
 	groups := make([][]*stream.BackupFile, jobs)
 	load := make([]int64, jobs)
@@ -48,9 +55,6 @@ func Remote(ctx context.Context, ssh *sshcmd.Command, backupDir string, recs []*
 		roots = append(roots, &stream.BackupFile{Path: strconv.FormatUint(uint64(oid), 10), Kind: stream.FileDir, Mode: 0o700})
 	}
 	for _, r := range recs {
-		if _, _, err := m.Target(r.Path); err != nil {
-			return Stats{}, err
-		}
 		if r.Kind == stream.FileRegular {
 			files = append(files, r)
 		} else {

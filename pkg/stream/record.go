@@ -48,6 +48,8 @@ const (
 	CodeBadRecord      = "bad_record"      // an input line was not a valid record
 	CodeIO             = "io"              // a read or write failed
 	CodeFilter         = "filter"          // a custom compression filter lost data
+	CodeChecksum       = "checksum"        // a backup file does not match its manifest checksum
+	CodeUnsafePath     = "unsafe_path"     // a record would be written outside its destination
 )
 
 // WALFile ("wal_file") is a WAL file moving through ingest → compress →

@@ -227,6 +227,7 @@ func (r *run) copy() error {
 	}
 	defer mf.Close()
 	sink := &basebackup.Sink{Dir: dir, Server: r.srv.Name, BackupID: r.info.ID, Records: stream.NewWriter(mf)}
+	defer sink.Close()
 	stop := showProgress(r.env.Stderr, sink.Progress)
 	res, err := r.transfer(r.env.Ctx, sink)
 	stop()

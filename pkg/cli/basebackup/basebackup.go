@@ -61,6 +61,7 @@ func (c *cli) run(ctx context.Context, stdout, stderr io.Writer) error {
 	}
 	w := stream.NewWriter(stdout)
 	sink := &bb.Sink{Dir: c.Directory, Server: s.Name, Records: w}
+	defer sink.Close()
 	label := c.Label
 	if label == "" {
 		label = name + " " + s.Name

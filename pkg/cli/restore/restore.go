@@ -105,12 +105,16 @@ func (c *cli) run(ctx context.Context, stdin io.Reader, stdout io.Writer) error 
 		Statuses: map[string]int64{"restored": int64(st.Files - st.Reused), "reused": int64(st.Reused), "unverified": int64(st.Unverified)}}
 	if err != nil {
 		sum.Errors, sum.ExitStatus = 1, clikit.ExitFailure
+		code, hint := stream.CodeIO, ""
 		var ce *rs.ChecksumError
-		code := stream.CodeIO
-		if errors.As(err, &ce) {
-			code = "checksum"
+		var ue *rs.UnsafePathError
+		switch {
+		case errors.As(err, &ce):
+			code, hint = stream.CodeChecksum, "the backup cannot be trusted: recover from another backup"
+		case errors.As(err, &ue):
+			code, hint = stream.CodeUnsafePath, "the backup cannot be trusted: recover from another backup"
 		}
-		w.Write(&stream.Error{Stage: stage, Code: code, Message: err.Error(), Hint: "the backup cannot be trusted: recover from another backup"})
+		w.Write(&stream.Error{Stage: stage, Code: code, Message: err.Error(), Hint: hint})
 	}
 	w.Write(sum)
 	return err
