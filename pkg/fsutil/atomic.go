@@ -65,6 +65,21 @@ func SyncDir(dir string) error {
 	return nil
 }
 
+// SyncPlaced makes a file that an earlier, interrupted run placed at path
+// durable, whatever step that run was stopped at: it fsyncs the file (its
+// data), its directory (its name) and that directory's parent (the
+// directory's name, when that run created it).
+func SyncPlaced(path string) error {
+	dir := filepath.Dir(path)
+	if err := FsyncPath(path); err != nil {
+		return err
+	}
+	if err := SyncDir(dir); err != nil {
+		return err
+	}
+	return SyncDir(filepath.Dir(dir))
+}
+
 // AppendSync appends data to path (created with perm if missing) and fsyncs it.
 // It is meant for append-only journals such as xlog.db, written under a lock.
 func AppendSync(path string, data []byte, perm os.FileMode) error {

@@ -80,3 +80,21 @@ func assertOnlyFiles(t *testing.T, dir string, names ...string) {
 		t.Fatalf("directory holds %v, want %v", got, names)
 	}
 }
+
+// SyncPlaced fsyncs what is there and says so when the file is missing.
+func TestSyncPlaced(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "wals", "0000000100000000")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, "000000010000000000000001")
+	if err := SyncPlaced(p); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("missing file: %v", err)
+	}
+	if err := os.WriteFile(p, []byte("wal"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := SyncPlaced(p); err != nil {
+		t.Error(err)
+	}
+}

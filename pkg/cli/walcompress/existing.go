@@ -16,9 +16,11 @@ import (
 
 // existing handles a dest that is already there. If its content,
 // decompressed, is the source's, an earlier run did the work and stopped
-// before passing the record on: the record is written with what is on
-// disk. Anything else is a duplicate, and dest is left untouched. It
-// returns nil, nil when dest does not exist.
+// before passing the record on: dest is made durable (that run may have
+// been killed before its fsyncs, and the record lets the next stage remove
+// the source) and the record is written with what is on disk. Anything
+// else is a duplicate, and dest is left untouched. It returns nil, nil
+// when dest does not exist.
 func (r *recordRun) existing(ctx context.Context, rec *stream.WALFile, src *os.File) (*stream.WALFile, *fileError) {
 	f, err := os.Open(rec.Dest)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -42,8 +44,14 @@ func (r *recordRun) existing(ctx context.Context, rec *stream.WALFile, src *os.F
 	if err != nil {
 		return nil, readError(rec.Path, err)
 	}
+	if err := syncPlaced(rec.Dest); err != nil {
+		return nil, writeError(rec.Dest, err)
+	}
 	return r.result(rec, st.Size(), algo)
 }
+
+// syncPlaced is fsutil.SyncPlaced; the tests watch it.
+var syncPlaced = fsutil.SyncPlaced
 
 func duplicate(rec *stream.WALFile, msg string) *fileError {
 	return &fileError{stream.CodeDuplicate, rec.Dest, msg,
