@@ -172,8 +172,9 @@ func WriteXlogDBSeq(path string, entries iter.Seq[WALEntry]) error {
 	})
 }
 
-// AppendXlogDB appends entries to the xlog.db file at path and fsyncs it.
-// The caller holds the server's xlogdb lock.
+// AppendXlogDB appends entries to the xlog.db file at path and fsyncs it;
+// when that fails (a full disk), the file keeps the lines it had, none
+// cut short. The caller holds the server's xlogdb lock.
 func AppendXlogDB(path string, entries ...WALEntry) error {
 	return fsutil.AppendSync(path, FormatXlogDB(entries), 0o644)
 }

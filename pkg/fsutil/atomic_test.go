@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 )
 
@@ -81,7 +82,8 @@ func assertOnlyFiles(t *testing.T, dir string, names ...string) {
 	}
 }
 
-// SyncPlaced fsyncs what is there and says so when the file is missing.
+// SyncPlaced fsyncs the file, its directory and that directory's parent,
+// and says so when the file is missing.
 func TestSyncPlaced(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "wals", "0000000100000000")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -94,7 +96,11 @@ func TestSyncPlaced(t *testing.T) {
 	if err := os.WriteFile(p, []byte("wal"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	synced := watchFsync(t, "", nil)
 	if err := SyncPlaced(p); err != nil {
 		t.Error(err)
+	}
+	if got, want := synced(), []string{p, dir, filepath.Dir(dir)}; !slices.Equal(got, want) {
+		t.Errorf("fsynced %q, want %q", got, want)
 	}
 }

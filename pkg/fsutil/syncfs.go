@@ -96,7 +96,7 @@ func FsyncPath(p string) error {
 		return err
 	}
 	defer f.Close()
-	if err := f.Sync(); err != nil {
+	if err := fsync(f); err != nil {
 		return fmt.Errorf("fsync %s: %w", p, err)
 	}
 	return nil
