@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -18,17 +19,24 @@ import (
 // names of the files it syncs and fails with fail for those whose base
 // name is failName.
 func watchFsync(t *testing.T, failName string, fail error) (synced func() []string) {
+	var mu sync.Mutex
 	var names []string
 	orig := fsync
 	fsync = func(f *os.File) error {
+		mu.Lock()
 		names = append(names, f.Name())
+		mu.Unlock()
 		if filepath.Base(f.Name()) == failName {
 			return fail
 		}
 		return orig(f)
 	}
 	t.Cleanup(func() { fsync = orig })
-	return func() []string { return slices.Clone(names) }
+	return func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(names)
+	}
 }
 
 // lines is n xlog.db-like lines, numbered from first.

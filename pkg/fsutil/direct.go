@@ -18,7 +18,8 @@ import (
 // block of a file is written after turning O_DIRECT off (fcntl), so files
 // need no padding; file systems that refuse O_DIRECT (tmpfs) get plain
 // buffered writes. Direct writes still need an fsync to be durable (the
-// file's metadata, the device's cache).
+// file's metadata, the device's cache): the writers call SyncTrees at the
+// end, whose syncfs also writes back what went through the page cache.
 
 // DirectAlign is the alignment O_DIRECT needs of buffers, offsets and
 // lengths on the file systems barman writes to (logical block size ≤ 4 KiB).
