@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gobarman/barman/pkg/backups"
 	"github.com/gobarman/barman/pkg/catalog"
 	"github.com/gobarman/barman/pkg/lock"
 )
@@ -201,5 +202,91 @@ func checkHookEnv(t *testing.T, c *cat34, dir string) {
 	}
 	if got, want := read("wal.env"), golden("delete-20261125T152849-wal-delete.txt"); !slices.Equal(got, want) {
 		t.Errorf("wal_delete env:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// lockProbe is a hook script that records whether the server's xlogdb
+// lock is free while it runs (flock -n: 0 free, 1 held), with its phase
+// and hook, in probe.
+func lockProbe(home, probe string) string {
+	return "flock -n " + lock.File(home, "pg", "xlogdb") + " true; echo $? $BARMAN_PHASE $BARMAN_HOOK >> " + probe + "\n"
+}
+
+// The delete hook scripts run without the xlogdb lock: the archiver,
+// which needs it to catalogue what arrives, is not stalled by a slow
+// hook. Pre before the removal, post after, wal_delete around each file,
+// as before.
+func TestDeleteHooksWithoutXlogDBLock(t *testing.T) {
+	probe := filepath.Join(t.TempDir(), "probe")
+	c := newCat34(t, true, nil)
+	var hooks string
+	for _, h := range []string{"pre_delete_script", "post_delete_script", "pre_wal_delete_script", "post_wal_delete_script"} {
+		hooks += h + " = " + lockProbe(c.home, probe)
+	}
+	c.addConfig("pg", hooks)
+	os.Remove(filepath.Join(c.home, "pg", "base", oldest34, "annotations", "keep"))
+	out, errs, code := c.run("delete", "pg", "oldest")
+	if code != 0 || errs != "" {
+		t.Fatalf("exit %d, stderr %s, stdout:\n%s", code, errs, out)
+	}
+	data, err := os.ReadFile(probe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	var wals int
+	for _, l := range lines {
+		if strings.HasSuffix(l, "wal_delete_script") {
+			wals++
+		}
+		if !strings.HasPrefix(l, "0 ") {
+			t.Errorf("xlogdb lock held while a hook script ran: %s", l)
+		}
+	}
+	if first, last := lines[0], lines[len(lines)-1]; first != "0 pre delete_script" || last != "0 post delete_script" || wals == 0 || wals%2 != 0 {
+		t.Errorf("hook scripts ran:\n%s", data)
+	}
+}
+
+// addConfig adds lines to server's section of the configuration file.
+func (c *cat34) addConfig(server, lines string) {
+	c.t.Helper()
+	data, err := os.ReadFile(c.conf)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	head := "[" + server + "]\n"
+	text, n := string(data), strings.Count(string(data), head)
+	if n != 1 {
+		c.t.Fatalf("%s has %d sections %s", c.conf, n, server)
+	}
+	if err := os.WriteFile(c.conf, []byte(strings.Replace(text, head, head+lines, 1)), 0o644); err != nil {
+		c.t.Fatal(err)
+	}
+}
+
+// The purge of the WAL files before a server's first backup runs its
+// wal_delete hook scripts without the xlogdb lock too.
+func TestPurgeBeforeHooksWithoutXlogDBLock(t *testing.T) {
+	probe := filepath.Join(t.TempDir(), "probe")
+	c := newCat34(t, false, nil)
+	c.addConfig("pg", "pre_wal_delete_script = "+lockProbe(c.home, probe)+"post_wal_delete_script = "+lockProbe(c.home, probe))
+	var stdout, stderr strings.Builder
+	env, err := newEnv(context.Background(), &Globals{Config: c.conf, Format: "console"}, strings.NewReader(""), &stdout, &stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := env.Cfg.Server("pg")
+	cat, err := backups.Load(layoutOf(env.Cfg, s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	names, err := newRemover(env, s, nil).purgeBefore(cat.Get(newest34))
+	if err != nil || len(names) == 0 {
+		t.Fatalf("purged %v: %v; stderr %s", names, err, stderr.String())
+	}
+	data, _ := os.ReadFile(probe)
+	if got, want := strings.Count(string(data), "0 "), 2*len(names); got != want || strings.Contains(string(data), "1 ") {
+		t.Errorf("%d of %d hook scripts ran with the xlogdb lock free:\n%s", got, want, data)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/gobarman/barman/pkg/archive"
@@ -28,6 +29,12 @@ import (
 // files, then the files are unlinked: a crash leaves, at worst, WAL files
 // that are not catalogued, never a half-deleted backup that looks valid
 // nor a catalogued WAL file that is gone.
+//
+// The xlogdb lock is held only while xlog.db is read, and while it is
+// rewritten and the files unlinked; never while a hook script runs, as
+// the archiver waits for that lock to catalogue what arrives. What keeps
+// two removers from deciding from the same catalogue (both passing
+// minimum_redundancy, say) is the server's delete lock, held throughout.
 type remover struct {
 	env     *Env
 	s       *config.Section
@@ -74,12 +81,12 @@ func (r *remover) remove(ids []string) int {
 	if len(held) == 0 {
 		return 0
 	}
-	xl, err := lock.Acquire(r.env.Ctx, lock.File(r.lockDir, r.s.Name, "xlogdb"), "delete", archive.LockTimeout)
+	dl, err := r.deleteLock("delete")
 	if err != nil {
 		r.env.Out.Error("%v", err)
 		return 0
 	}
-	defer xl.Unlock()
+	defer dl.Unlock()
 	sim, err := r.simulation()
 	if err != nil {
 		r.env.Out.Error("%v", err)
@@ -91,7 +98,7 @@ func (r *remover) remove(ids []string) int {
 			out = append(out, rm)
 		}
 	}
-	r.finish(sim, out)
+	r.finish(out)
 	n := 0
 	for _, rm := range out {
 		if rm.err == nil {
@@ -99,6 +106,25 @@ func (r *remover) remove(ids []string) int {
 		}
 	}
 	return n
+}
+
+// deleteLock takes the server's delete lock, which serialises the
+// processes removing its backups or WAL files (delete, the retention
+// policy, the purge after a first backup): each decides from the
+// catalogue and xlog.db as it read them.
+func (r *remover) deleteLock(purpose string) (*lock.Lock, error) {
+	return lock.Acquire(r.env.Ctx, lock.File(r.lockDir, r.s.Name, "delete"), purpose, archive.LockTimeout)
+}
+
+// withXlogDB runs f holding the server's xlogdb lock: f reads or
+// rewrites xlog.db and runs no hook script.
+func (r *remover) withXlogDB(purpose string, f func() error) error {
+	xl, err := lock.Acquire(r.env.Ctx, lock.File(r.lockDir, r.s.Name, "xlogdb"), purpose, archive.LockTimeout)
+	if err != nil {
+		return err
+	}
+	defer xl.Unlock()
+	return f()
 }
 
 // lock takes backup id's locks; nil when another process holds one.
@@ -139,7 +165,11 @@ func (r *remover) simulation() (*backups.Simulation, error) {
 	if err != nil {
 		return nil, err
 	}
-	entries, err := l.ReadXlogDB()
+	var entries []catalog.WALEntry
+	err = r.withXlogDB("delete", func() (err error) {
+		entries, err = l.ReadXlogDB()
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -214,24 +244,22 @@ func deleteHookEnv(cat *backups.Catalogue, b *catalog.BackupInfo) map[string]str
 }
 
 // finish runs the pre wal_delete hook scripts (a file a retry script
-// keeps stays), rewrites xlog.db once without the removed files, then,
-// backup by backup, unlinks its WAL files and its directory and runs the
-// post hook scripts.
-func (r *remover) finish(sim *backups.Simulation, out []*removal) {
-	purging := false
+// keeps stays), rewrites xlog.db once without the removed files and
+// unlinks them, then, backup by backup, runs the post wal_delete hook
+// scripts, removes its directory and runs the post delete hook scripts.
+func (r *remover) finish(out []*removal) {
+	var wals []catalog.WALEntry
 	for _, rm := range out {
-		rm.wals = r.preWALHooks(sim.WAL, rm.wals)
-		purging = purging || len(rm.wals) > 0
+		rm.wals = r.preWALHooks(rm.wals)
+		wals = append(wals, rm.wals...)
 	}
 	l := layoutOf(r.env.Cfg, r.s)
-	var xlogErr error
-	if purging {
-		if xlogErr = l.WriteXlogDBSeq(sim.WAL.Remaining()); xlogErr != nil {
-			r.env.Out.Error("cannot rewrite %s: %v; the WAL files of the removed backups stay archived", l.XlogDBPath(), xlogErr)
-		}
+	warnings, xlogErr := r.dropWALs(l, "delete", wals)
+	if xlogErr != nil {
+		r.env.Out.Error("cannot rewrite %s: %v; the WAL files of the removed backups stay archived", l.XlogDBPath(), xlogErr)
 	}
 	for _, rm := range out {
-		rm.err = r.finishOne(l, rm, xlogErr == nil)
+		rm.err = r.finishOne(l, rm, xlogErr == nil, warnings)
 		msg := rm.b.ErrorMessage()
 		if rm.err != nil {
 			r.env.Out.Error("Failure deleting backup %s for server %s.\n%v", rm.b.ID, r.s.Name, rm.err)
@@ -249,17 +277,18 @@ func (r *remover) finish(sim *backups.Simulation, out []*removal) {
 	}
 }
 
-// finishOne unlinks the backup's WAL files (when xlog.db no longer lists
-// them) and its directory.
-func (r *remover) finishOne(l *catalog.Layout, rm *removal, unlink bool) error {
+// finishOne reports the backup's WAL files (when they are gone from
+// xlog.db and unlinked) with their post hook scripts, and removes its
+// directory. warnings are the files that could not be unlinked.
+func (r *remover) finishOne(l *catalog.Layout, rm *removal, gone bool, warnings map[string]string) error {
 	if r.report != nil {
 		r.env.Out.Info("Enforcing retention policy: removing backup %s for server %s", rm.b.ID, r.s.Name)
 	}
 	r.env.Out.Info("Deleting backup %s for server %s", rm.b.ID, r.s.Name)
 	if rm.purge {
 		r.env.Out.Info("Delete associated WAL segments:")
-		if unlink {
-			r.unlinkWALs(l, rm.wals, func(name string) { r.env.Out.Info("\t%s", name) })
+		if gone {
+			r.postWALHooks(rm.wals, warnings, func(name string) { r.env.Out.Info("\t%s", name) })
 		}
 	}
 	if err := backups.EmptyTrash(l, rm.trash); err != nil {
@@ -277,27 +306,58 @@ func (r *remover) walEnv(e catalog.WALEntry) map[string]string {
 	}
 }
 
-// preWALHooks runs the pre wal_delete hook scripts of each file; a file
-// whose retry script stops (exit 63) is given back to the index and stays.
-func (r *remover) preWALHooks(w *backups.WALIndex, wals []catalog.WALEntry) []catalog.WALEntry {
+// preWALHooks runs the pre wal_delete hook scripts of each file and
+// returns the files that go: one whose retry script stops (exit 63) stays.
+func (r *remover) preWALHooks(wals []catalog.WALEntry) []catalog.WALEntry {
 	var out []catalog.WALEntry
 	for _, e := range wals {
-		if r.hooks.Pre(r.env.Ctx, "wal_delete", r.walEnv(e)) != nil {
-			w.Put(e.Name)
-			continue
+		if r.hooks.Pre(r.env.Ctx, "wal_delete", r.walEnv(e)) == nil {
+			out = append(out, e)
 		}
-		out = append(out, e)
 	}
 	return out
 }
 
-// unlinkWALs unlinks files xlog.db no longer lists, running the post
-// wal_delete hook scripts around each, and calls done with each name.
-func (r *remover) unlinkWALs(l *catalog.Layout, wals []catalog.WALEntry, done func(name string)) {
+// dropWALs rewrites xlog.db without wals and unlinks them, holding the
+// xlogdb lock. xlog.db is read again: the archiver may have added files
+// since it was read to decide. It returns the warning of each file that
+// could not be unlinked; on an error, xlog.db is as it was and nothing is
+// unlinked.
+func (r *remover) dropWALs(l *catalog.Layout, purpose string, wals []catalog.WALEntry) (map[string]string, error) {
+	if len(wals) == 0 {
+		return nil, nil
+	}
+	drop := make(map[string]bool, len(wals))
 	for _, e := range wals {
-		msg := ""
-		if err := backups.RemoveWAL(l, e.Name); err != nil {
-			msg = fmt.Sprintf("Ignoring deletion of WAL file %s for server %s: %v", e.Name, r.s.Name, err)
+		drop[e.Name] = true
+	}
+	warnings := map[string]string{}
+	err := r.withXlogDB(purpose, func() error {
+		entries, err := l.ReadXlogDB()
+		if err != nil {
+			return err
+		}
+		keep := slices.DeleteFunc(entries, func(e catalog.WALEntry) bool { return drop[e.Name] })
+		if err := l.WriteXlogDB(keep); err != nil {
+			return err
+		}
+		for _, e := range wals {
+			if err := backups.RemoveWAL(l, e.Name); err != nil {
+				warnings[e.Name] = fmt.Sprintf("Ignoring deletion of WAL file %s for server %s: %v", e.Name, r.s.Name, err)
+			}
+		}
+		return nil
+	})
+	return warnings, err
+}
+
+// postWALHooks reports each removed file (its warning when it could not
+// be unlinked), runs its post wal_delete hook scripts and calls done with
+// its name.
+func (r *remover) postWALHooks(wals []catalog.WALEntry, warnings map[string]string, done func(name string)) {
+	for _, e := range wals {
+		msg := warnings[e.Name]
+		if msg != "" {
 			r.env.Out.Warning("%s", msg)
 		}
 		r.hooks.Post(r.env.Ctx, "wal_delete", r.walEnv(e), msg)
@@ -309,25 +369,30 @@ func (r *remover) unlinkWALs(l *catalog.Layout, wals []catalog.WALEntry, done fu
 // files stay), with the wal_delete hook scripts around each, and returns
 // their names.
 func (r *remover) purgeBefore(b *catalog.BackupInfo) ([]string, error) {
-	xl, err := lock.Acquire(r.env.Ctx, lock.File(r.lockDir, r.s.Name, "xlogdb"), "backup", archive.LockTimeout)
+	dl, err := r.deleteLock("backup")
 	if err != nil {
 		return nil, err
 	}
-	defer xl.Unlock()
+	defer dl.Unlock()
 	l := layoutOf(r.env.Cfg, r.s)
-	entries, err := l.ReadXlogDB()
+	var wals []catalog.WALEntry
+	err = r.withXlogDB("backup", func() error {
+		entries, err := l.ReadXlogDB()
+		if err != nil {
+			return err
+		}
+		wals = backups.NewWALIndex(entries).Take(backups.WALRemoval{Remove: true, Until: b})
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	w := backups.NewWALIndex(entries)
-	wals := r.preWALHooks(w, w.Take(backups.WALRemoval{Remove: true, Until: b}))
-	if len(wals) == 0 {
-		return nil, nil
-	}
-	if err := l.WriteXlogDBSeq(w.Remaining()); err != nil {
+	wals = r.preWALHooks(wals)
+	warnings, err := r.dropWALs(l, "backup", wals)
+	if err != nil {
 		return nil, err
 	}
 	var names []string
-	r.unlinkWALs(l, wals, func(name string) { names = append(names, name) })
+	r.postWALHooks(wals, warnings, func(name string) { names = append(names, name) })
 	return names, nil
 }
