@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gobarman/barman/pkg/postgres"
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
@@ -27,7 +28,7 @@ func (e *hintedError) Hint() string  { return e.hint }
 func replicationConnect(ctx context.Context, conninfo string) (*pgconn.PgConn, error) {
 	cfg, err := pgconn.ParseConfig(conninfo)
 	if err != nil {
-		return nil, fmt.Errorf("invalid streaming connection string: %w", err)
+		return nil, fmt.Errorf("streaming connection: %w", postgres.NewParseError(conninfo, err))
 	}
 	cfg.RuntimeParams["replication"] = "true"
 	if cfg.RuntimeParams["application_name"] == "" {

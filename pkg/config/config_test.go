@@ -138,6 +138,28 @@ func TestConfigErrors(t *testing.T) {
 	}
 }
 
+// TestInterpolationErrorHidesValue: a % in a conninfo's password is an
+// interpolation error that names the option and the byte, not the value.
+func TestInterpolationErrorHidesValue(t *testing.T) {
+	cases := []struct{ name, conninfo, want string }{
+		{"bad %", "host=pg password=50%off", "bad % at byte 20 of the value"},
+		{"bad reference", "host=pg password=a%(b", "bad interpolation at byte 19 of the value"},
+		{"unknown reference", "host=pg password=a%(nope)sb", "%(nope)s at byte 19 of the value refers to no option"},
+		{"in a reference", "host=pg password=%(description)s", "in %(description)s: bad % at byte 3 of the value"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Load(writeConf(t, "[barman]\nbarman_home = /b\n[a]\ndescription = 50%off\nconninfo = "+c.conninfo+"\n"))
+			if err == nil || !strings.Contains(err.Error(), "barman.conf:5: [a] conninfo: "+c.want) {
+				t.Fatalf("err = %v, want %q", err, c.want)
+			}
+			if strings.Contains(err.Error(), "password=") {
+				t.Errorf("the error shows the conninfo: %v", err)
+			}
+		})
+	}
+}
+
 func TestWarningsAndInheritance(t *testing.T) {
 	conf := `[barman]
 barman_home = /srv/barman

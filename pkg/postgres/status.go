@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -50,7 +49,7 @@ type Conn struct {
 func Connect(ctx context.Context, conninfo string) (*Conn, error) {
 	cfg, err := pgx.ParseConfig(conninfo)
 	if err != nil {
-		return nil, fmt.Errorf("parse conninfo %q: %w", MaskConninfo(conninfo), err)
+		return nil, NewParseError(conninfo, err)
 	}
 	if _, ok := cfg.RuntimeParams["application_name"]; !ok {
 		cfg.RuntimeParams["application_name"] = "barman"
@@ -118,15 +117,4 @@ func (c *Conn) Status(ctx context.Context) (*Status, error) {
 		}
 	}
 	return s, nil
-}
-
-var (
-	passwordKV  = regexp.MustCompile(`(?i)(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)`)
-	passwordURL = regexp.MustCompile(`(?i)(postgres(?:ql)?://[^:/@\s]*:)([^@\s]*)(@)`)
-)
-
-// MaskConninfo hides passwords in a conninfo string or URL.
-func MaskConninfo(conninfo string) string {
-	s := passwordKV.ReplaceAllString(conninfo, "${1}********")
-	return passwordURL.ReplaceAllString(s, "${1}********${3}")
 }
