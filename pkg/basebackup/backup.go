@@ -29,6 +29,10 @@ type Meta struct {
 	Tablespaces                            []Tablespace
 }
 
+// hostClock is the barman host's clock. Tests skew it to check that what
+// must come from the server's clock does not come from it.
+var hostClock = time.Now
+
 // Point is a WAL position with its time and timeline.
 type Point struct {
 	LSN      walname.LSN

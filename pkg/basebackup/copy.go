@@ -58,7 +58,7 @@ type job struct {
 // Copy copies the items with jobs parallel streams, and global/pg_control
 // of the PGDATA item last.
 func Copy(ctx context.Context, r *Remote, items []Item, jobs int, prev *Previous, sink *Sink) (*CopyStats, error) {
-	start := time.Now()
+	start := hostClock()
 	stats := &CopyStats{}
 	var todo []job
 	for i := range items {
@@ -99,7 +99,7 @@ func Copy(ctx context.Context, r *Remote, items []Item, jobs int, prev *Previous
 		}
 	}
 	stats.Files, stats.Bytes = sink.Totals()
-	stats.Time = time.Since(start)
+	stats.Time = hostClock().Sub(start)
 	return stats, nil
 }
 

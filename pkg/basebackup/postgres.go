@@ -2,7 +2,6 @@ package basebackup
 
 import (
 	"context"
-	"time"
 
 	"github.com/gobarman/barman/pkg/postgres"
 )
@@ -21,7 +20,7 @@ func StreamCopy(ctx context.Context, opt CopyOptions, sink *Sink) (*Result, erro
 	if err != nil {
 		return nil, err
 	}
-	begin := time.Now()
+	begin := hostClock()
 	so := StreamOptions{Label: opt.Label, Fast: opt.Fast, Manifest: true, MaxRateKBps: opt.MaxRateKBps, Compression: opt.Compression}
 	if opt.Progress {
 		so.Progress = func(_, total int64) { sink.SetTotal(total) }
@@ -39,7 +38,7 @@ func StreamCopy(ctx context.Context, opt CopyOptions, sink *Sink) (*Result, erro
 	if err := switchWAL(ctx, opt.Conninfo); err != nil {
 		return nil, err
 	}
-	end := Point{LSN: sr.EndLSN, Timeline: sr.EndTimeline, Time: time.Now()}
+	end := Point{LSN: sr.EndLSN, Timeline: sr.EndTimeline, Time: hostClock()}
 	files, bytes := sink.Totals()
 	stats := &CopyStats{Files: files, Bytes: bytes, Time: end.Time.Sub(begin)}
 	return &Result{Meta: meta, Start: start, End: end, BackupLabel: sr.BackupLabel, TablespaceMap: sr.TablespaceMap, Stats: stats}, nil

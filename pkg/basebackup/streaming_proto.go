@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgproto3"
@@ -297,7 +296,7 @@ func (s *streamSession) copyDone() error {
 			return errors.New("BASE_BACKUP: the server sent no backup manifest")
 		}
 		s.res.Manifest = s.manifest.Bytes()
-		e := Entry{Path: "backup_manifest", Mode: 0o600, Size: int64(s.manifest.Len()), MTime: time.Now()}
+		e := Entry{Path: "backup_manifest", Mode: 0o600, Size: int64(s.manifest.Len()), MTime: hostClock()}
 		if err := s.sink.File(e, bytes.NewReader(s.res.Manifest)); err != nil {
 			return err
 		}
