@@ -29,9 +29,34 @@ type Meta struct {
 	Tablespaces                            []Tablespace
 }
 
-// hostClock is the barman host's clock. Tests skew it to check that what
-// must come from the server's clock does not come from it.
+// hostClock is the barman host's clock: it times the copy. A backup's
+// begin and end times come from the server's clock (serverNow), never
+// from it: the host's clock may be off, and the server's is the one its
+// WAL, its files' mtimes and recovery targets follow. Tests skew it.
 var hostClock = time.Now
+
+// serverNow is the SQL for the server's clock: now() (the time the
+// statement's transaction started) and its offset from UTC in seconds in
+// the session's time zone, for inZone. Both methods follow one rule: the
+// begin time is the server's when barman asks for the backup to start
+// (with pg_backup_start; just before BASE_BACKUP), the end time the
+// server's when barman asks for it to stop (with pg_backup_stop; just
+// after BASE_BACKUP has stopped it).
+const serverNow = "now(), extract(timezone FROM now())::int"
+
+// inZone is t at a fixed offset from UTC: the server's, read with
+// serverNow, so that backup.info shows the server's time as Barman does.
+func inZone(t time.Time, offset int) time.Time { return t.In(time.FixedZone("", offset)) }
+
+// readServerNow reads serverNow on c.
+func readServerNow(ctx context.Context, c *postgres.Conn, from string) (time.Time, error) {
+	var t time.Time
+	var zone int
+	if err := c.PGX().QueryRow(ctx, "SELECT "+serverNow+from).Scan(&t, &zone); err != nil {
+		return t, err
+	}
+	return inZone(t, zone), nil
+}
 
 // Point is a WAL position with its time and timeline.
 type Point struct {
@@ -95,11 +120,13 @@ func startBackup(ctx context.Context, c *postgres.Conn, label string, fast bool)
 	if _, err := c.PGX().Exec(ctx, "SET idle_session_timeout TO 0"); err != nil {
 		return p, err
 	}
+	var zone int
 	err := c.PGX().QueryRow(ctx, `SELECT pg_backup_start($1, $2)::text,
-		(SELECT timeline_id FROM pg_control_checkpoint()), now()`, label, fast).Scan(&lsn, &p.Timeline, &p.Time)
+		(SELECT timeline_id FROM pg_control_checkpoint()), `+serverNow, label, fast).Scan(&lsn, &p.Timeline, &p.Time, &zone)
 	if err != nil {
 		return p, fmt.Errorf("pg_backup_start: %w", err)
 	}
+	p.Time = inZone(p.Time, zone)
 	p.LSN, err = walname.ParseLSN(lsn)
 	return p, err
 }
@@ -109,11 +136,13 @@ func startBackup(ctx context.Context, c *postgres.Conn, label string, fast bool)
 func stopBackup(ctx context.Context, c *postgres.Conn, start Point) (Point, string, string, error) {
 	var p Point
 	var lsn, label, spcmap string
-	err := c.PGX().QueryRow(ctx, `SELECT lsn::text, labelfile, coalesce(spcmapfile, ''), now() FROM pg_backup_stop(false)`).
-		Scan(&lsn, &label, &spcmap, &p.Time)
+	var zone int
+	err := c.PGX().QueryRow(ctx, `SELECT lsn::text, labelfile, coalesce(spcmapfile, ''), `+serverNow+` FROM pg_backup_stop(false)`).
+		Scan(&lsn, &label, &spcmap, &p.Time, &zone)
 	if err != nil {
 		return p, "", "", fmt.Errorf("pg_backup_stop: %w", err)
 	}
+	p.Time = inZone(p.Time, zone)
 	if p.LSN, err = walname.ParseLSN(lsn); err != nil {
 		return p, "", "", err
 	}

@@ -2,6 +2,8 @@ package basebackup
 
 import (
 	"context"
+	"fmt"
+	"time"
 
 	"github.com/gobarman/barman/pkg/postgres"
 )
@@ -15,12 +17,11 @@ func StreamCopy(ctx context.Context, opt CopyOptions, sink *Sink) (*Result, erro
 	if err != nil {
 		return nil, err
 	}
-	meta, err := readMeta(ctx, c)
+	meta, begin, err := readMetaAndClock(ctx, c)
 	c.Close(context.Background())
 	if err != nil {
 		return nil, err
 	}
-	begin := hostClock()
 	so := StreamOptions{Label: opt.Label, Fast: opt.Fast, Manifest: true, MaxRateKBps: opt.MaxRateKBps, Compression: opt.Compression}
 	if opt.Progress {
 		so.Progress = func(_, total int64) { sink.SetTotal(total) }
@@ -35,23 +36,41 @@ func StreamCopy(ctx context.Context, opt CopyOptions, sink *Sink) (*Result, erro
 			return nil, err
 		}
 	}
-	if err := switchWAL(ctx, opt.Conninfo); err != nil {
+	endTime, err := switchWAL(ctx, opt.Conninfo)
+	if err != nil {
 		return nil, err
 	}
-	end := Point{LSN: sr.EndLSN, Timeline: sr.EndTimeline, Time: hostClock()}
+	end := Point{LSN: sr.EndLSN, Timeline: sr.EndTimeline, Time: endTime}
 	files, bytes := sink.Totals()
 	stats := &CopyStats{Files: files, Bytes: bytes, Time: end.Time.Sub(begin)}
 	return &Result{Meta: meta, Start: start, End: end, BackupLabel: sr.BackupLabel, TablespaceMap: sr.TablespaceMap, Stats: stats}, nil
 }
 
+// readMetaAndClock reads the server's metadata, then its clock: the
+// backup's begin time, read just before BASE_BACKUP starts it.
+func readMetaAndClock(ctx context.Context, c *postgres.Conn) (Meta, time.Time, error) {
+	meta, err := readMeta(ctx, c)
+	if err != nil {
+		return meta, time.Time{}, err
+	}
+	begin, err := readServerNow(ctx, c, "")
+	if err != nil {
+		return meta, begin, fmt.Errorf("read the server's clock: %w", err)
+	}
+	return meta, begin, nil
+}
+
 // switchWAL closes the current segment so that the backup's last WAL is
-// archived soon.
-func switchWAL(ctx context.Context, conninfo string) error {
+// archived soon, and returns the server's time (the backup's end time).
+func switchWAL(ctx context.Context, conninfo string) (time.Time, error) {
 	c, err := postgres.Connect(ctx, conninfo)
 	if err != nil {
-		return err
+		return time.Time{}, err
 	}
 	defer c.Close(context.Background())
-	_, err = c.PGX().Exec(ctx, "SELECT pg_switch_wal()")
-	return err
+	t, err := readServerNow(ctx, c, " FROM pg_switch_wal()")
+	if err != nil {
+		return t, fmt.Errorf("pg_switch_wal: %w", err)
+	}
+	return t, nil
 }
