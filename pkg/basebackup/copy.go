@@ -46,8 +46,10 @@ type PrevFile struct {
 // CopyStats says what a copy did.
 type CopyStats struct {
 	Files, Bytes, Linked, LinkedBytes int64
-	Vanished                          []string
-	Time                              time.Duration
+	// Changed are tar's notes about files that vanished, shrank or
+	// changed while copied: normal during a backup (Remote.Fetch).
+	Changed []string
+	Time    time.Duration
 }
 
 type job struct {
@@ -146,7 +148,7 @@ func buckets(todo []job, n int) [][]job {
 // fetchAll runs one stream per bucket, one tar per item within a bucket.
 func fetchAll(ctx context.Context, r *Remote, groups [][]job, sink *Sink, stats *CopyStats) error {
 	g, ctx := errgroup.WithContext(ctx)
-	vanished := make([][]string, len(groups))
+	changed := make([][]string, len(groups))
 	for gi, group := range groups {
 		byItem := map[*Item][]string{}
 		var order []*Item
@@ -172,14 +174,14 @@ func fetchAll(ctx context.Context, r *Remote, groups [][]job, sink *Sink, stats 
 				if err != nil {
 					return err
 				}
-				vanished[gi] = append(vanished[gi], v...)
+				changed[gi] = append(changed[gi], v...)
 			}
 			return nil
 		})
 	}
 	err := g.Wait()
-	for _, v := range vanished {
-		stats.Vanished = append(stats.Vanished, v...)
+	for _, c := range changed {
+		stats.Changed = append(stats.Changed, c...)
 	}
 	return err
 }

@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"os/exec"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -80,15 +81,16 @@ func parseListing(out []byte) ([]Entry, error) {
 }
 
 // Fetch streams the named files of dir from the host as a tar archive and
-// calls handle for each. Files that vanished meanwhile (PostgreSQL drops
-// files during a backup) are returned, not errors; a file that cannot be
-// read is an error.
-func (r *Remote) Fetch(ctx context.Context, dir string, names []string, handle func(*tar.Header, io.Reader) error) (vanished []string, err error) {
+// calls handle for each. Files that vanished, shrank or grew meanwhile
+// (PostgreSQL drops, truncates and extends files during a backup, and WAL
+// replay repairs them) are not errors: tar's notes about them are
+// returned. A file that cannot be read is an error.
+func (r *Remote) Fetch(ctx context.Context, dir string, names []string, handle func(*tar.Header, io.Reader) error) (changed []string, err error) {
 	return r.fetch(ctx, dir, names, nil, handle)
 }
 
 // fetch is Fetch limited by limit instead of r.Throttle when it is set.
-func (r *Remote) fetch(ctx context.Context, dir string, names []string, limit *throttle.Throttle, handle func(*tar.Header, io.Reader) error) (vanished []string, err error) {
+func (r *Remote) fetch(ctx context.Context, dir string, names []string, limit *throttle.Throttle, handle func(*tar.Header, io.Reader) error) (changed []string, err error) {
 	if limit == nil {
 		limit = r.Throttle
 	}
@@ -128,7 +130,7 @@ func (r *Remote) fetch(ctx context.Context, dir string, names []string, limit *t
 	if readErr != nil {
 		return nil, readErr
 	}
-	vanished, problems := tarDiagnostics(stderr.String())
+	changed, problems := tarDiagnostics(stderr.String())
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("copy from %s on the PostgreSQL host failed: %s", dir, strings.Join(problems, "; "))
 	}
@@ -139,7 +141,7 @@ func (r *Remote) fetch(ctx context.Context, dir string, names []string, limit *t
 	if waitErr != nil && !errors.As(waitErr, &ee) {
 		return nil, waitErr
 	}
-	return vanished, nil
+	return changed, nil
 }
 
 func readTar(r io.Reader, handle func(*tar.Header, io.Reader) error) error {
@@ -158,24 +160,44 @@ func readTar(r io.Reader, handle func(*tar.Header, io.Reader) error) error {
 	}
 }
 
-// tarDiagnostics sorts GNU tar's messages: vanished files are normal,
-// files that changed while read are normal (WAL replay repairs them),
-// anything else is a problem.
-func tarDiagnostics(stderr string) (vanished, problems []string) {
+// tarDiagnostics sorts GNU tar's messages (with --ignore-failed-read)
+// into notes about files that changed while copied, which are normal, and
+// problems. A file that vanished ("Cannot stat" or "Cannot open" with "No
+// such file or directory", "File removed before we read it"), shrank
+// (tar pads it with zeros to the size in its header) or changed ("file
+// changed as we read it": it grew, or was written) is repaired by WAL
+// replay, as with PostgreSQL's own base backup. Anything else, such as a
+// permission or read error (a warning tar exits 0 for), is a problem.
+func tarDiagnostics(stderr string) (changed, problems []string) {
 	for _, line := range strings.Split(stderr, "\n") {
 		line = strings.TrimSpace(line)
 		switch {
-		case line == "", strings.Contains(line, "file changed as we read it"),
-			strings.Contains(line, "Exiting with failure status due to previous errors"):
-		case strings.Contains(line, "No such file or directory"):
-			vanished = append(vanished, line)
-		case strings.Contains(line, "Warning: Cannot stat") && strings.Contains(line, "No such file"):
-			vanished = append(vanished, line)
+		case line == "", strings.HasSuffix(line, ": Exiting with failure status due to previous errors"):
+		case isChangedNote(line):
+			changed = append(changed, line)
 		default:
 			problems = append(problems, line)
 		}
 	}
-	return vanished, problems
+	return changed, problems
+}
+
+// changedNotes are the endings of tar's notes about a file that changed
+// while it was copied.
+var changedNotes = []*regexp.Regexp{
+	regexp.MustCompile(`: (Warning: )?Cannot (stat|open): No such file or directory$`),
+	regexp.MustCompile(`: File removed before we read it$`),
+	regexp.MustCompile(`: File shrank by [0-9]+ bytes?; padding with zeros$`),
+	regexp.MustCompile(`: file changed as we read it$`),
+}
+
+func isChangedNote(line string) bool {
+	for _, re := range changedNotes {
+		if re.MatchString(line) {
+			return true
+		}
+	}
+	return false
 }
 
 // parseEpoch reads find's %T@ ("1700000001.2500000000") without the

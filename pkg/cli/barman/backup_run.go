@@ -237,7 +237,21 @@ func (r *run) copy() error {
 	if err := mf.Sync(); err != nil {
 		return err
 	}
+	r.noteChanged(res.Stats.Changed)
 	return r.finish(res)
+}
+
+// noteChanged reports the files that vanished, shrank or changed while
+// copied: one line on the console, tar's notes in the log. They are
+// normal (PostgreSQL writes during the backup; WAL replay repairs them).
+func (r *run) noteChanged(notes []string) {
+	if len(notes) == 0 {
+		return
+	}
+	for _, n := range notes {
+		r.env.Log.Info("file changed during the copy", "server", r.srv.Name, "backup", r.info.ID, "tar", n)
+	}
+	r.env.Out.Info("%d file(s) vanished, shrank or changed during the copy: normal while PostgreSQL runs, WAL replay repairs them (tar's notes are in the log)", len(notes))
 }
 
 func (r *run) transfer(ctx context.Context, sink *basebackup.Sink) (*basebackup.Result, error) {
