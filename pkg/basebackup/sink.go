@@ -151,7 +151,9 @@ func (s *Sink) Symlink(e Entry) error {
 // not read back soon: the page cache would only cost a copy and evict
 // the host's useful pages) and not fsynced: fsutil.SyncTrees makes the
 // whole backup durable at the end, so that receiving never waits for the
-// disk. A short read (the file shrank while copied) is an error.
+// disk. A short read is an error: a stream that ends early is cut, not a
+// file that shrank (tar pads a file that shrinks during the copy to the
+// size it announced, and PostgreSQL does the same in BASE_BACKUP).
 func (s *Sink) File(e Entry, r io.Reader) error {
 	rel, err := s.check(e)
 	if err != nil {
