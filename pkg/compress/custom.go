@@ -2,6 +2,7 @@ package compress
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os/exec"
@@ -54,20 +55,53 @@ func (f *filter) kill() error {
 	return syscall.Kill(-f.cmd.Process.Pid, syscall.SIGKILL)
 }
 
-// wait waits for the filter once and turns its exit status into an error.
+// wait waits for the filter once and turns its exit status into a
+// *FilterError. Other errors (copying its output) are returned as they are.
 func (f *filter) wait() error {
 	f.once.Do(func() {
 		err := f.cmd.Wait()
 		f.stderr.flush()
-		if err != nil {
-			f.err = fmt.Errorf("%s %q failed: %v", f.kind, f.text, err)
-			if last := f.stderr.lastLine(); last != "" {
-				f.err = fmt.Errorf("%w: %s", f.err, last)
-			}
+		var exit *exec.ExitError
+		switch {
+		case errors.As(err, &exit):
+			f.err = f.failure(err)
+		case err != nil:
+			f.err = fmt.Errorf("%s %q: %w", f.kind, f.text, err)
 		}
 	})
 	return f.err
 }
+
+func (f *filter) failure(err error) *FilterError {
+	return &FilterError{Kind: f.kind, Command: f.text, Err: err, Stderr: f.stderr.lastLine()}
+}
+
+// FilterError is the failure of a custom filter itself: it exited with a
+// non-zero status, or it exited without reading all its input. Callers tell
+// it from a failing disk with errors.As.
+type FilterError struct {
+	Kind    string // custom_compression_filter or custom_decompression_filter
+	Command string // the shell command
+	Err     error  // its exit status, or errUnread
+	Stderr  string // the last line it wrote on stderr, if any
+}
+
+// errUnread is the failure of a filter that exited with status 0 but
+// stopped reading its input before the end.
+var errUnread = errors.New("exited without reading all its input")
+
+func (e *FilterError) Error() string {
+	msg := fmt.Sprintf("%s %q failed: %v", e.Kind, e.Command, e.Err)
+	if e.Err == errUnread {
+		msg = fmt.Sprintf("%s %q %v", e.Kind, e.Command, e.Err)
+	}
+	if e.Stderr != "" {
+		msg += ": " + e.Stderr
+	}
+	return msg
+}
+
+func (e *FilterError) Unwrap() error { return e.Err }
 
 // filterWriter feeds a compression filter; its output goes to the caller's
 // writer.
@@ -96,8 +130,10 @@ func startCompressFilter(w io.Writer, o *options) (io.WriteCloser, error) {
 	return &filterWriter{filter: f, stdin: stdin}, nil
 }
 
-// Write passes p to the filter. If the filter stopped reading (it exited),
-// the error is its exit status rather than a broken pipe.
+// Write passes p to the filter. A write into its input fails only when
+// the filter closed it, which is the filter's failure whenever it happens:
+// Write then waits for the filter and returns a *FilterError, with its
+// exit status if it failed, errUnread if it exited 0.
 func (fw *filterWriter) Write(p []byte) (int, error) {
 	if fw.closed {
 		return 0, errClosed
@@ -107,7 +143,8 @@ func (fw *filterWriter) Write(p []byte) (int, error) {
 		if werr := fw.Close(); werr != nil {
 			return n, werr
 		}
-		return n, fmt.Errorf("%s %q stopped reading its input: %w", fw.kind, fw.text, err)
+		fw.err = fw.failure(errUnread) // Close returns it too from now on
+		return n, fw.err
 	}
 	return n, nil
 }

@@ -3,6 +3,7 @@ package compress
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"strings"
 	"testing"
@@ -30,22 +31,38 @@ func TestCustomRoundTrip(t *testing.T) {
 	}
 }
 
+// TestCustomCompressFails: a compression filter that fails or stops
+// reading its input (the input is bigger than a pipe, so the write breaks)
+// is a *FilterError, from Write or from Close.
 func TestCustomCompressFails(t *testing.T) {
 	data := walLike(1 << 20)
-	for _, filter := range []string{"false", "cat >/dev/null; exit 3", "exit 0", ""} {
-		t.Run(filter, func(t *testing.T) {
+	for _, tc := range []struct{ filter, want string }{
+		{"false", "failed: exit status 1"},
+		{"cat >/dev/null; exit 3", "failed: exit status 3"},
+		{"echo disk on fire >&2; exit 4", "failed: exit status 4: disk on fire"},
+		{"exit 0", `custom_compression_filter "exit 0" exited without reading all its input`},
+		{"", ""},
+	} {
+		t.Run(tc.filter, func(t *testing.T) {
 			var out, stderr bytes.Buffer
-			w, err := NewWriter(&out, Custom, DefaultLevel, WithCustom(filter, "", nil), WithStderr(&stderr, "test: "))
+			w, err := NewWriter(&out, Custom, DefaultLevel, WithCustom(tc.filter, "", nil), WithStderr(&stderr, "test: "))
 			if err == nil {
 				_, err = io.Copy(w, bytes.NewReader(data))
 				if cerr := w.Close(); err == nil {
 					err = cerr
 				}
 			}
-			if err == nil {
+			var fe *FilterError
+			switch {
+			case err == nil:
 				t.Fatal("no error")
+			case tc.want == "": // not a filter's failure: a missing setting
+				if errors.As(err, &fe) {
+					t.Fatalf("%v is a FilterError", err)
+				}
+			case !errors.As(err, &fe) || fe.Command != tc.filter || !strings.Contains(err.Error(), tc.want):
+				t.Fatalf("error %v (%T), want a FilterError with %q", err, err, tc.want)
 			}
-			t.Log(err)
 		})
 	}
 }
@@ -58,6 +75,10 @@ func TestCustomDecompressFails(t *testing.T) {
 			got, err := decompressBytes(t, z, Custom, WithCustom("", filter, nil), WithStderr(&stderr, "test: "))
 			if err == nil {
 				t.Fatalf("no error after %d bytes", len(got))
+			}
+			var fe *FilterError
+			if filter != "" && (!errors.As(err, &fe) || fe.Kind != "custom_decompression_filter") {
+				t.Errorf("error %v (%T) is not a FilterError", err, err)
 			}
 			if strings.Contains(filter, "fire") {
 				if !strings.Contains(err.Error(), "disk on fire") {

@@ -47,7 +47,7 @@ const (
 	CodeForeignCluster = "foreign_cluster" // belongs to another system identifier
 	CodeBadRecord      = "bad_record"      // an input line was not a valid record
 	CodeIO             = "io"              // a read or write failed
-	CodeFilter         = "filter"          // a custom compression filter lost data
+	CodeFilter         = "filter"          // a custom compression filter failed or lost data
 	CodeChecksum       = "checksum"        // a backup file does not match its manifest checksum
 	CodeUnsafePath     = "unsafe_path"     // a record would be written outside its destination
 )

@@ -55,8 +55,12 @@ func (r *recordRun) place(ctx context.Context, rec *stream.WALFile) (*stream.WAL
 	})
 	if err != nil {
 		var re *sourceError
-		if errors.As(err, &re) {
+		var fe *compress.FilterError
+		switch {
+		case errors.As(err, &re):
 			return nil, readError(rec.Path, re.err)
+		case errors.As(err, &fe):
+			return nil, &fileError{stream.CodeFilter, rec.Dest, fe.Error(), filterHint}
 		}
 		return nil, writeError(rec.Dest, err)
 	}
@@ -93,9 +97,12 @@ func (r *recordRun) verifyCustom(ctx context.Context, rec *stream.WALFile, src *
 	if err != nil {
 		msg += ": " + bareError(err).Error()
 	}
-	return &fileError{stream.CodeFilter, rec.Dest, msg,
-		"the WAL file stays where it is; check the filters by hand (compress a file, decompress it, compare)"}
+	return &fileError{stream.CodeFilter, rec.Dest, msg, filterHint}
 }
+
+// filterHint goes with every failure of a custom filter: the source is
+// left in place and nothing is archived.
+const filterHint = "the WAL file stays where it is; check the filters by hand (compress a file, decompress it, compare)"
 
 // result is rec updated with what is now at dest.
 func (r *recordRun) result(rec *stream.WALFile, original int64, algo string) (*stream.WALFile, *fileError) {

@@ -290,29 +290,42 @@ func TestRecordsCustomFailure(t *testing.T) {
 // anything is catalogued: one that exits 0 without reading a small input
 // (the pipe swallows it), one that loses bytes. The archive keeps
 // nothing; a good pair passes.
+// TestRecordsCustomVerified: whatever way a custom filter fails, and
+// whenever, the file gets an error record with code filter and nothing is
+// archived. A filter that exits without reading its input fails our write
+// (a broken pipe) when it exits first and is caught by the verification
+// when the write lands in the pipe first: "any" accepts both, and the input
+// bigger than a pipe always takes the first way.
 func TestRecordsCustomVerified(t *testing.T) {
+	const unread, unlike = "exited without reading all its input", "does not turn back into 00000001000000000000000C"
 	for _, tc := range []struct {
 		name, compress, decompress string
-		ok                         bool
+		size                       int
+		want                       []string // any of these in the message; none: no error
 	}{
-		{"exits without reading", "exit 0", "cat", false},
-		{"loses the end", "head -c 1000", "cat", false},
-		{"good pair", "gzip -c", "gzip -d -c", true},
-		{"good pair, same format as a builtin", "cat", "cat", true},
+		{"exits without reading", "exit 0", "cat", 4 << 10, []string{unread, unlike}},
+		{"exits without reading, bigger than a pipe", "exit 0", "cat", 1 << 20, []string{unread}},
+		{"fails without reading", "echo disk on fire >&2; exit 3", "cat", 1 << 20, []string{"failed: exit status 3: disk on fire"}},
+		{"fails after reading", "cat >/dev/null; exit 3", "cat", 4 << 10, []string{"failed: exit status 3"}},
+		{"loses the end", "head -c 1000", "cat", 4 << 10, []string{unlike}}, // head reads before it exits
+		{"good pair", "gzip -c", "gzip -d -c", 4 << 10, nil},
+		{"good pair, same format as a builtin", "cat", "cat", 4 << 10, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a := newArchive(t)
-			rec := a.add("00000001000000000000000C", walData(4<<10, 3)) // smaller than a pipe
+			rec := a.add("00000001000000000000000C", walData(tc.size, 3))
 			code, out, stderr := run(t, encode(t, rec), "--records", "-c", "custom",
 				"--custom-compression-filter", tc.compress, "--custom-decompression-filter", tc.decompress)
 			recs, errs, _, _ := decode(t, out)
-			if tc.ok {
+			if tc.want == nil {
 				if code != 0 || len(recs) != 1 || len(errs) != 0 {
 					t.Fatalf("exit %d, records %+v, errors %+v, stderr %s", code, recs, errs, stderr)
 				}
 				return
 			}
-			if code != 1 || len(errs) != 1 || errs[0].Code != stream.CodeFilter || !strings.Contains(errs[0].Message, "does not turn back into 00000001000000000000000C") {
+			if code != 1 || len(errs) != 1 || errs[0].Code != stream.CodeFilter || errs[0].Hint == "" ||
+				!strings.Contains(errs[0].Message, fmt.Sprintf("custom_compression_filter %q", tc.compress)) ||
+				!containsAny(errs[0].Message, tc.want) {
 				t.Fatalf("exit %d, errors %+v, stderr %s", code, errs, stderr)
 			}
 			if entries, _ := os.ReadDir(filepath.Dir(rec.Dest)); len(entries) != 0 {
@@ -323,4 +336,13 @@ func TestRecordsCustomVerified(t *testing.T) {
 			}
 		})
 	}
+}
+
+func containsAny(s string, subs []string) bool {
+	for _, sub := range subs {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
 }
