@@ -63,6 +63,16 @@ func Remote(ctx context.Context, ssh *sshcmd.Command, backupDir string, recs []*
 	}
 	rm := &remote{ssh: ssh, backupDir: backupDir, m: m, o: o, cnt: &counter{report: o.Progress}}
 	rm.cnt.total.Store(totalBytes(recs))
+	// Every stream but the first starts with the directories (uncounted),
+	// so that its tar never creates a missing parent itself: GNU tar fails
+	// ("Cannot open: No such file or directory") when another stream's tar
+	// creates that parent at the same moment.
+	var dirs []*stream.BackupFile
+	for _, r := range append(roots[:len(roots):len(roots)], groups[0]...) {
+		if r.Kind == stream.FileDir {
+			dirs = append(dirs, r)
+		}
+	}
 	src, err := findSources(backupDir, files)
 	if err != nil {
 		return Stats{}, err
@@ -75,7 +85,7 @@ func Remote(ctx context.Context, ssh *sshcmd.Command, backupDir string, recs []*
 		// files.
 		g.SetLimit(jobs)
 		for i, a := range src.archives {
-			var pre, grp []*stream.BackupFile
+			pre, grp := dirs, []*stream.BackupFile(nil)
 			if i == 0 {
 				pre, grp = roots, append(groups[0], src.plain...)
 			}
@@ -99,7 +109,7 @@ func Remote(ctx context.Context, ssh *sshcmd.Command, backupDir string, recs []*
 		if len(grp) == 0 {
 			continue
 		}
-		var pre []*stream.BackupFile
+		pre := dirs
 		if i == 0 {
 			pre = roots
 		}
