@@ -46,6 +46,14 @@
 // Servers are tuned to start fast (initdb --no-sync, fsync=off, small
 // shared_buffers); Options.Settings overrides any of it, e.g. fsync=on.
 //
+// # Faults at a known point
+//
+// A fault test must inject its fault while the code under test is where
+// the fault matters, whatever the timing. Gate holds a wrapped command
+// (an ssh_command, a filter) at its first matching run until the test has
+// injected the fault, and fails the test if the process under test ended
+// without getting there.
+//
 // Environment variables: CI, BARMAN_TEST_PG_USER, BARMAN_TEST_PG_BINDIR
 // (default /usr/lib/postgresql/15/bin).
 package pgtest

@@ -183,6 +183,7 @@ type recorder struct {
 
 func (r *recorder) Skip(...any)           { r.skipped = true; runtime.Goexit() }
 func (r *recorder) Fatalf(string, ...any) { r.failed = true; runtime.Goexit() }
+func (r *recorder) Fatal(...any)          { r.failed = true; runtime.Goexit() }
 
 func require(t *testing.T, ci string, paths ...string) *recorder {
 	t.Setenv("CI", ci)

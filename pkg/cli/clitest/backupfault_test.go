@@ -9,7 +9,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/gobarman/barman/pkg/catalog"
 	"github.com/gobarman/barman/pkg/lock"
@@ -33,7 +32,8 @@ func TestBackupFaults(t *testing.T) {
 	pg.Pgbench(t, "-i", "-s", "1", "-q")
 	sshd := pgtest.StartSSHD(t)
 	s = rewriteConninfo(t, s, pg)
-	appendConf(t, s.conf, "ssh_command = "+sshd.ToPostgres(pg))
+	ssh := sshd.ToPostgres(pg)
+	appendConf(t, s.conf, "ssh_command = "+ssh)
 	run(t, "barman", "-c", s.conf, "switch-wal", "--force", "--archive", "main")
 
 	t.Run("unreadable file", func(t *testing.T) {
@@ -51,22 +51,14 @@ func TestBackupFaults(t *testing.T) {
 	})
 
 	t.Run("killed during the copy", func(t *testing.T) {
-		pg.SQL(t, "CREATE TABLE big AS SELECT repeat('x', 1000) AS s FROM generate_series(1, 100000)")
-		cmd := exec.Command("barman", "-c", s.conf, "backup", "-j", "1", "main")
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		for i := 0; i < 200; i++ {
-			if b, err := catalog.NewLayout(s.home, "main", catalog.Dirs{}).ListBackups(); err == nil && len(b) > 0 && b[len(b)-1].Status() == catalog.StatusStarted {
-				break
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		cmd.Process.Signal(syscall.SIGKILL)
-		cmd.Wait()
+		g := pgtest.NewGate(t)
+		bg := startBarman(t, gatedConf(t, s.conf, ssh, g), "backup", "-j", "1", "main")
+		g.Wait(t, bg.done) // pg_backup_start returned, the copy's tar is held
+		bg.cmd.Process.Signal(syscall.SIGKILL)
+		<-bg.done
 		killed := lastBackup(t, s.home)
-		if killed.Status() == catalog.StatusDone {
-			t.Fatalf("a killed backup is DONE")
+		if killed.Status() != catalog.StatusStarted {
+			t.Fatalf("backup killed during the copy is %s, want STARTED", killed.Status())
 		}
 		// The next backup works, and marks the killed one FAILED.
 		out, errOut, code := run(t, "barman", "-c", s.conf, "backup", "--wait", "--wait-timeout", "60", "main")
@@ -74,7 +66,7 @@ func TestBackupFaults(t *testing.T) {
 			t.Fatalf("backup after a kill: exit %d\n%s%s", code, out, errOut)
 		}
 		b, _ := catalog.NewLayout(s.home, "main", catalog.Dirs{}).ReadBackupInfo(killed.ID)
-		if b.Status() != catalog.StatusFailed && killed.Status() != catalog.StatusFailed {
+		if b.Status() != catalog.StatusFailed {
 			t.Errorf("killed backup left %s", b.Status())
 		}
 		if st := lastBackup(t, s.home).Status(); st != catalog.StatusDone {
@@ -135,27 +127,55 @@ func TestBackupFaults(t *testing.T) {
 	})
 
 	t.Run("server stops mid-backup", func(t *testing.T) {
-		cmd := exec.Command("barman", "-c", s.conf, "backup", "-j", "1", "main")
-		var errBuf strings.Builder
-		cmd.Stderr = &errBuf
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		for i := 0; i < 200; i++ {
-			if b := lastBackup(t, s.home); b.Status() == catalog.StatusStarted {
-				break
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+		g := pgtest.NewGate(t)
+		bg := startBarman(t, gatedConf(t, s.conf, ssh, g), "backup", "-j", "1", "main")
+		g.Wait(t, bg.done) // pg_backup_start returned, the copy's tar is held
 		pg.Stop(t)
 		defer pg.Start(t)
-		err := cmd.Wait()
+		g.Open()
+		<-bg.done
 		b := lastBackup(t, s.home)
-		if err == nil && b.Status() == catalog.StatusDone {
-			t.Skip("the copy finished before the server stopped")
-		}
-		if b.Status() == catalog.StatusDone {
-			t.Errorf("backup DONE although the server stopped: %s", errBuf.String())
+		if bg.err == nil || b.Status() != catalog.StatusFailed {
+			t.Errorf("backup across a server stop: %v, status %s: %s", bg.err, b.Status(), bg.stderr.String())
 		}
 	})
+}
+
+// background is a barman command running in the background.
+type background struct {
+	cmd    *exec.Cmd
+	stderr strings.Builder
+	done   chan struct{} // closed when it has ended; then err is its result
+	err    error
+}
+
+func startBarman(t *testing.T, conf string, args ...string) *background {
+	t.Helper()
+	bg := &background{cmd: exec.Command("barman", append([]string{"-c", conf}, args...)...), done: make(chan struct{})}
+	bg.cmd.Stderr = &bg.stderr
+	if err := bg.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { bg.err = bg.cmd.Wait(); close(bg.done) }()
+	t.Cleanup(func() { bg.cmd.Process.Kill(); <-bg.done })
+	return bg
+}
+
+// gatedConf writes a copy of conf whose ssh_command (ssh) goes through g,
+// which holds the first tar of a backup's copy, and returns its path.
+func gatedConf(t *testing.T, conf, ssh string, g *pgtest.Gate) string {
+	t.Helper()
+	data, err := os.ReadFile(conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Replace(string(data), "ssh_command = "+ssh+"\n", "ssh_command = "+g.Wrap(t, ssh, "tar -cf")+"\n", 1)
+	if text == string(data) {
+		t.Fatalf("no ssh_command = %s in %s", ssh, conf)
+	}
+	gated := filepath.Join(filepath.Dir(conf), "gated.conf")
+	if err := os.WriteFile(gated, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return gated
 }

@@ -3,6 +3,7 @@ package clitest
 import (
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -350,24 +351,20 @@ func without(entries []catalog.WALEntry, name string) []catalog.WALEntry {
 }
 
 // killed: kill -9 during the copy; running recover again refuses the
-// half-written directory, and with --delta-restore completes it.
+// half-written directory, and with --delta-restore completes it. The
+// killed run copies at 1 KiB/s: once it has begun a file, the megabytes of
+// the backup keep it copying for hours, so the kill certainly lands in
+// the copy.
 func (h *history) killed(t *testing.T) {
 	dest := filepath.Join(pgtest.TempDir(t), "pgdata")
 	tbs := filepath.Join(pgtest.TempDir(t), "tbs1")
 	args := []string{"-c", h.s.conf, "recover", "-j", "1", "--tablespace", "tbs1:" + tbs, "--target-name", "rp1", "--target-action", "promote", "main", h.id, dest}
-	cmd := exec.Command("barman", args...)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-		if _, err := os.Stat(filepath.Join(dest, "base")); err == nil {
-			break
-		}
-	}
-	cmd.Process.Kill()
-	cmd.Wait()
+	bg := startBarman(t, h.s.conf, append([]string{"recover", "--bwlimit", "1"}, args[3:]...)...)
+	waitForFile(t, dest, bg.done)
+	bg.cmd.Process.Signal(syscall.SIGKILL)
+	<-bg.done
 	if _, err := os.Stat(filepath.Join(dest, "postgresql.auto.conf.origin")); err == nil {
-		t.Log("recover finished before it was killed")
+		t.Fatal("recover finished before it was killed")
 	}
 	if _, errOut, code := run(t, "barman", args...); code == 0 || !strings.Contains(errOut, "not empty") {
 		t.Errorf("second run into the half-written directory: exit %d: %s", code, errOut)
@@ -383,6 +380,32 @@ func (h *history) killed(t *testing.T) {
 		t.Errorf("rows: %s, want %s", rows, h.upTo("before_rp"))
 	}
 	pg.Stop(t)
+}
+
+// waitForFile returns once there is a regular file under dir, and fails
+// the test if done is closed first (the command that was to write it ended).
+func waitForFile(t *testing.T, dir string, done <-chan struct{}) {
+	t.Helper()
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		found := false
+		filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+			if err == nil && d.Type().IsRegular() {
+				found = true
+				return filepath.SkipAll
+			}
+			return nil
+		})
+		if found {
+			return
+		}
+		select {
+		case <-done:
+			t.Fatalf("the command ended before it wrote a file under %s", dir)
+		case <-tick.C:
+		}
+	}
 }
 
 // barman34Backup: a backup taken by Debian's Barman 3.4 into the same
