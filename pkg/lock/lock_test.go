@@ -1,6 +1,7 @@
 package lock
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"os"
@@ -66,34 +67,34 @@ func TestLockWaitsForRelease(t *testing.T) {
 	l2.Unlock()
 }
 
+// TestLockHeldByOtherProcess: a lock that flock(1) holds in another
+// process is reported with the pid recorded in the file. flock(1) says
+// when it holds the lock, and holds it until its standard input closes.
 func TestLockHeldByOtherProcess(t *testing.T) {
 	if _, err := exec.LookPath("flock"); err != nil {
 		t.Skip("flock(1) not installed")
 	}
 	p := File(t.TempDir(), "main", "xlogdb")
 	os.WriteFile(p, []byte("4242\nxlogdb\n"), 0o600)
-	cmd := exec.Command("flock", p, "sleep", "30")
+	cmd := exec.Command("flock", p, "sh", "-c", "echo locked; exec cat >/dev/null")
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer func() { cmd.Process.Kill(); cmd.Wait() }()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		l, err := Acquire(context.Background(), p, "xlogdb", 0)
-		if err == nil {
-			l.Unlock()
-			os.WriteFile(p, []byte("4242\nxlogdb\n"), 0o600)
-		}
-		var le *LockedError
-		if errors.As(err, &le) {
-			if le.PID != 4242 {
-				t.Errorf("pid %d", le.PID)
-			}
-			return
-		}
-		if err == nil && time.Now().After(deadline) {
-			t.Fatal("lock never held by flock(1)")
-		}
-		time.Sleep(20 * time.Millisecond)
+	defer func() { stdin.Close(); cmd.Wait() }()
+	if line, err := bufio.NewReader(stdout).ReadString('\n'); line != "locked\n" {
+		t.Fatalf("flock(1) said %q (%v)", line, err)
+	}
+	_, err = Acquire(context.Background(), p, "xlogdb", 0)
+	var le *LockedError
+	if !errors.As(err, &le) || le.PID != 4242 {
+		t.Fatalf("Acquire of a lock held by flock(1): %v", err)
 	}
 }
