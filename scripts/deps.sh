@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Installs what barman's tests and demo need, when missing: PostgreSQL 15
-# (server binaries and pgbench), OpenSSH server and client, rsync, flock,
+# (server binaries, pgbench, pg_verifybackup), OpenSSH server and client, rsync, flock,
 # and Debian's barman (the peer the catalogue is checked against).
 # Under CI (CI=true) a failed install fails the run.
 set -euo pipefail
 
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 need=()
-[ -x "$PGBIN/postgres" ] && [ -x "$PGBIN/pgbench" ] || need+=(postgresql-15)
+[ -x "$PGBIN/postgres" ] && [ -x "$PGBIN/pgbench" ] && [ -x "$PGBIN/pg_verifybackup" ] || need+=(postgresql-15)
 command -v psql >/dev/null || need+=(postgresql-client-15)
 [ -x /usr/sbin/sshd ] || need+=(openssh-server)
 command -v ssh >/dev/null || need+=(openssh-client)

@@ -88,9 +88,7 @@ func checkStreamResult(t *testing.T, dir, oid, tbs string, res *StreamResult) {
 func verifyBackup(t *testing.T, dir, oid string) {
 	t.Helper()
 	bin := pgtest.Bin("pg_verifybackup")
-	if _, err := os.Stat(bin); err != nil {
-		t.Skipf("no pg_verifybackup: %v", err)
-	}
+	pgtest.Require(t, "pg_verifybackup (PostgreSQL 15)", bin)
 	link := filepath.Join(dir, "data", "pg_tblspc", oid)
 	if err := os.Symlink(filepath.Join("..", "..", oid), link); err != nil {
 		t.Fatal(err)

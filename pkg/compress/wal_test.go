@@ -58,8 +58,8 @@ var realSegment = struct {
 }{}
 
 // realWAL returns a real 16 MiB segment written by PostgreSQL 15 during
-// pgbench -i, from a throwaway server (skipped where PostgreSQL is missing,
-// except under CI=true).
+// pgbench -i, from a throwaway server (see pgtest.Unavailable where
+// PostgreSQL is missing).
 func realWAL(t *testing.T) []byte {
 	t.Helper()
 	realSegment.once.Do(func() {
@@ -69,7 +69,7 @@ func realWAL(t *testing.T) []byte {
 		realSegment.data = firstFullSegment(t, filepath.Join(pg.DataDir, "pg_wal"))
 	})
 	if realSegment.data == nil {
-		t.Skip("no real WAL segment (see the first test that asked for one)")
+		pgtest.Unavailable(t, "no real WAL segment (see the first test that asked for one)")
 	}
 	return realSegment.data
 }

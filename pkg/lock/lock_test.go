@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gobarman/barman/pkg/pgtest"
 )
 
 func TestLockExcludesAndReportsHolder(t *testing.T) {
@@ -71,9 +73,7 @@ func TestLockWaitsForRelease(t *testing.T) {
 // process is reported with the pid recorded in the file. flock(1) says
 // when it holds the lock, and holds it until its standard input closes.
 func TestLockHeldByOtherProcess(t *testing.T) {
-	if _, err := exec.LookPath("flock"); err != nil {
-		t.Skip("flock(1) not installed")
-	}
+	pgtest.Require(t, "flock(1) (util-linux)", "flock")
 	p := File(t.TempDir(), "main", "xlogdb")
 	os.WriteFile(p, []byte("4242\nxlogdb\n"), 0o600)
 	cmd := exec.Command("flock", p, "sh", "-c", "echo locked; exec cat >/dev/null")

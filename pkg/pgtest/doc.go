@@ -7,14 +7,19 @@
 //	sshd := pgtest.StartSSHD(t)
 //	cfg := "ssh_command = " + sshd.ToPostgres(pg) + "\nconninfo = " + pg.ConnInfo()
 //
-// # Skips and CI
+// # Missing components fail
 //
 // When a component is missing (no PostgreSQL binaries, no sshd, no way to
-// get an OS user), the test is skipped with t.Skip, so that `go test ./...`
-// works on a laptop. With the environment variable CI=true (any value
-// strconv.ParseBool accepts as true), the same condition is a t.Fatalf:
-// continuous integration must run these tests, never silently skip them.
-// Require and Unavailable apply that rule to other tests too.
+// get an OS user, not root, no flock(1) or pg_verifybackup), the test
+// fails with t.Fatalf: `make test` must never pass without running what it
+// claims to test. Require and Unavailable apply that rule to every test
+// of the module. On a laptop, BARMAN_TEST_ALLOW_SKIP=1 (any value
+// strconv.ParseBool accepts as true) turns these failures into t.Skip,
+// except under CI=true, which is always strict.
+//
+// A test of a permission error, which root never gets, runs as root
+// through WithoutRoot: again, in a child process, as the PostgreSQL OS
+// user, instead of skipping.
 //
 // # The PostgreSQL OS user
 //
@@ -54,6 +59,6 @@
 // injected the fault, and fails the test if the process under test ended
 // without getting there.
 //
-// Environment variables: CI, BARMAN_TEST_PG_USER, BARMAN_TEST_PG_BINDIR
-// (default /usr/lib/postgresql/15/bin).
+// Environment variables: CI, BARMAN_TEST_ALLOW_SKIP, BARMAN_TEST_PG_USER,
+// BARMAN_TEST_PG_BINDIR (default /usr/lib/postgresql/15/bin).
 package pgtest

@@ -186,8 +186,9 @@ func (r *recorder) Skip(...any)           { r.skipped = true; runtime.Goexit() }
 func (r *recorder) Fatalf(string, ...any) { r.failed = true; runtime.Goexit() }
 func (r *recorder) Fatal(...any)          { r.failed = true; runtime.Goexit() }
 
-func require(t *testing.T, ci string, paths ...string) *recorder {
+func require(t *testing.T, ci, allow string, paths ...string) *recorder {
 	t.Setenv("CI", ci)
+	t.Setenv("BARMAN_TEST_ALLOW_SKIP", allow)
 	r := &recorder{TB: t}
 	done := make(chan struct{})
 	go func() { defer close(done); pgtest.Require(r, "thing", paths...) }()
@@ -195,14 +196,28 @@ func require(t *testing.T, ci string, paths ...string) *recorder {
 	return r
 }
 
+// TestRequire: a missing component fails the test, unless
+// BARMAN_TEST_ALLOW_SKIP is true and CI is not.
 func TestRequire(t *testing.T) {
-	if r := require(t, "", "/nonexistent/prog"); !r.skipped || r.failed {
-		t.Errorf("missing binary outside CI: skipped=%v failed=%v", r.skipped, r.failed)
-	}
-	if r := require(t, "true", "/nonexistent/prog"); r.skipped || !r.failed {
-		t.Errorf("missing binary under CI=true: skipped=%v failed=%v", r.skipped, r.failed)
-	}
-	if r := require(t, "true", "sh", pgtest.SSHDPath); r.skipped || r.failed {
-		t.Errorf("present binaries: skipped=%v failed=%v", r.skipped, r.failed)
+	for _, tc := range []struct {
+		ci, allow string
+		skip      bool
+	}{
+		{"", "", false},
+		{"", "1", true},
+		{"false", "true", true},
+		{"", "0", false},
+		{"", "yes", false}, // not a boolean strconv knows: strict
+		{"true", "", false},
+		{"true", "1", false}, // CI is strict whatever
+		{"1", "true", false},
+	} {
+		if r := require(t, tc.ci, tc.allow, "/nonexistent/prog"); r.skipped != tc.skip || r.failed == tc.skip {
+			t.Errorf("missing binary, CI=%q BARMAN_TEST_ALLOW_SKIP=%q: skipped=%v failed=%v, want skipped=%v",
+				tc.ci, tc.allow, r.skipped, r.failed, tc.skip)
+		}
+		if r := require(t, tc.ci, tc.allow, "sh", pgtest.SSHDPath); r.skipped || r.failed {
+			t.Errorf("present binaries, CI=%q BARMAN_TEST_ALLOW_SKIP=%q: skipped=%v failed=%v", tc.ci, tc.allow, r.skipped, r.failed)
+		}
 	}
 }

@@ -18,9 +18,6 @@ import (
 // stops at the target, promotes, and does not archive although the file
 // its postgresql.conf includes (pgtest.conf) still sets an archive_command.
 func TestPITRWithPostgres(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts PostgreSQL")
-	}
 	archive := ownedDir(t, "archive")
 	archiveCmd := "cp %p " + archive + "/%f"
 	pg := pgtest.StartPostgres(t, pgtest.Options{ArchiveCommand: archiveCmd})

@@ -221,7 +221,7 @@ func TestCheckAgainstPostgres(t *testing.T) {
 		u, _ := user.Current()
 		locked.rewrite(t, "barman_user = "+u.Username, "barman_user = "+pg.OSUser)
 		if u.Uid != "0" {
-			t.Skip("needs root to run barman as another barman_user")
+			pgtest.Unavailable(t, "needs root to run barman as another barman_user")
 		}
 		out, errOut, code := run(t, "barman", "-c", locked.conf, "check", "main")
 		if code != 1 {
