@@ -22,6 +22,8 @@ type Archive struct {
 	LockDir string
 	Log     *slog.Logger
 	Now     func() time.Time // nil: time.Now
+	// Codec tells how to read back what the archiver compressed.
+	Codec Codec
 }
 
 func (a *Archive) now() time.Time {

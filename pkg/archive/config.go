@@ -22,5 +22,6 @@ func LayoutOf(cfg *config.Config, s *config.Section) *catalog.Layout {
 
 // New returns the archive of a configured server.
 func New(cfg *config.Config, s *config.Section, log *slog.Logger) *Archive {
-	return &Archive{Layout: LayoutOf(cfg, s), Server: s.Name, LockDir: cfg.Global.Get("barman_lock_directory"), Log: log}
+	return &Archive{Layout: LayoutOf(cfg, s), Server: s.Name, LockDir: cfg.Global.Get("barman_lock_directory"), Log: log,
+		Codec: CodecOf(s)}
 }

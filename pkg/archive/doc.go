@@ -14,4 +14,11 @@
 // by the next: a file placed but not catalogued is catalogued once by the
 // next commit, and a source is removed only after its line in xlog.db is
 // on disk.
+//
+// Reading back (Open, Reader) decompresses each archived file with the
+// compression xlog.db records for it, and custom with the server's
+// custom_decompression_filter (see Codec): never by guessing from magic
+// bytes what a custom filter's output may or may not start with. Only a
+// file xlog.db does not list is recognised from its first bytes, as Barman
+// recognises it.
 package archive

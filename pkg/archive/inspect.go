@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/gobarman/barman/pkg/compress"
 	"github.com/gobarman/barman/pkg/stream"
 	"github.com/gobarman/barman/pkg/walfile"
 	"github.com/gobarman/barman/pkg/walname"
@@ -29,17 +28,13 @@ type content struct {
 	compression string
 }
 
-// readContent reads path whole, decompressing it when it is compressed,
-// and returns its head, size and sha256.
-func readContent(path string) (content, error) {
-	f, err := os.Open(path)
+// readContent reads the WAL file name at path whole, decompressed as Open
+// decompresses it (an incoming file by its magic bytes, an archived one as
+// xlog.db says), and returns its head, size and sha256.
+func (a *Archive) readContent(path, name string) (content, error) {
+	rc, algo, err := a.openPath(path, name, a.lookup)
 	if err != nil {
 		return content{}, err
-	}
-	defer f.Close()
-	rc, algo, err := compress.OpenAuto(f)
-	if err != nil {
-		return content{}, fmt.Errorf("%s: %w", path, err)
 	}
 	defer rc.Close()
 	h := sha256.New()
@@ -91,7 +86,7 @@ func (a *Archive) Inspect(ctx context.Context, path string, exp walfile.Expect, 
 	if walname.Classify(name) == walname.Unknown {
 		return a.reject(path, walfile.CodeUnknown, fmt.Sprintf("%q is not a WAL file name", name), "only WAL segments, .history, .backup and .partial files belong in the incoming directory; the file was moved aside")
 	}
-	c, err := readContent(path)
+	c, err := a.readContent(path, name)
 	if err != nil {
 		return a.ioError(name, path, err)
 	}
@@ -114,7 +109,7 @@ func (a *Archive) againstArchive(rec *stream.WALFile, catalogued func(string) bo
 	if _, err := os.Stat(rec.Dest); errors.Is(err, os.ErrNotExist) {
 		return Result{Record: rec}
 	}
-	have, err := readContent(rec.Dest)
+	have, err := a.readContent(rec.Dest, rec.Name)
 	if err != nil {
 		return a.ioError(rec.Name, rec.Dest, err)
 	}

@@ -2,12 +2,10 @@ package archive
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 
 	"github.com/gobarman/barman/pkg/catalog"
-	"github.com/gobarman/barman/pkg/compress"
 	"github.com/gobarman/barman/pkg/walname"
 )
 
@@ -29,40 +27,9 @@ func (a *Archive) Find(name string, partial bool) (string, error) {
 	return "", fmt.Errorf("WAL file %s not found in server %s: %w", name, a.Server, os.ErrNotExist)
 }
 
-// Open opens an archived WAL file decompressed.
-func (a *Archive) Open(name string, partial bool) (io.ReadCloser, error) {
-	p, err := a.Find(name, partial)
-	if err != nil {
-		return nil, err
-	}
-	f, err := os.Open(p)
-	if err != nil {
-		return nil, err
-	}
-	rc, _, err := compress.OpenAuto(f)
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("%s: %w", p, err)
-	}
-	return readCloser{rc, f}, nil
-}
-
-type readCloser struct {
-	io.ReadCloser
-	f *os.File
-}
-
-func (r readCloser) Close() error {
-	err := r.ReadCloser.Close()
-	if ferr := r.f.Close(); err == nil {
-		err = ferr
-	}
-	return err
-}
-
 // Rebuild rewrites xlog.db from the files under wals/ (hash directories
 // for segments and labels, the top level for history files), guessing
-// each compression from its magic bytes. It takes the xlogdb lock and
+// each compression from its magic bytes (see identify). It takes the xlogdb lock and
 // returns the counts Barman prints.
 func (c *Committer) Rebuild() (history, labels, segments int, err error) {
 	l := c.a.Layout
@@ -75,7 +42,7 @@ func (c *Committer) Rebuild() (history, labels, segments int, err error) {
 		if n == walname.Unknown || p != l.WALPath(d.Name()) {
 			return nil
 		}
-		e, err := entryOf(p)
+		e, err := c.a.entryOf(p)
 		if err != nil {
 			return err
 		}
@@ -102,18 +69,15 @@ func (c *Committer) Rebuild() (history, labels, segments int, err error) {
 	return history, labels, segments, err
 }
 
-func entryOf(p string) (catalog.WALEntry, error) {
-	f, err := os.Open(p)
+// entryOf returns the xlog.db entry of the archived file p.
+func (a *Archive) entryOf(p string) (catalog.WALEntry, error) {
+	st, err := os.Stat(p)
 	if err != nil {
 		return catalog.WALEntry{}, err
 	}
-	defer f.Close()
-	st, err := f.Stat()
+	algo, err := a.identify(p, true)
 	if err != nil {
 		return catalog.WALEntry{}, err
 	}
-	head := make([]byte, 16)
-	n, _ := io.ReadFull(f, head)
-	return catalog.WALEntry{Name: filepath.Base(p), Size: st.Size(), Time: catalog.MtimeSeconds(st.ModTime()),
-		Compression: compress.Detect(head[:n])}, nil
+	return catalog.WALEntry{Name: filepath.Base(p), Size: st.Size(), Time: catalog.MtimeSeconds(st.ModTime()), Compression: algo}, nil
 }

@@ -95,6 +95,15 @@ func XlogDBHas(path string, names map[string]bool) (map[string]bool, error) {
 
 func scanXlogDBNames(r io.Reader, name string, names map[string]bool) (map[string]bool, error) {
 	found := map[string]bool{}
+	if err := scanXlogDB(r, name, names, func(n string, _ []byte) { found[n] = true }); err != nil {
+		return nil, err
+	}
+	return found, nil
+}
+
+// scanXlogDB calls found with each line of xlog.db content whose first
+// field is one of names (line is only valid during the call).
+func scanXlogDB(r io.Reader, name string, names map[string]bool, found func(n string, line []byte)) error {
 	br := bufio.NewReaderSize(r, 1<<16)
 	for {
 		line, err := br.ReadSlice('\n')
@@ -106,7 +115,7 @@ func scanXlogDBNames(r io.Reader, name string, names map[string]bool) (map[strin
 				one = line[:cr]
 			}
 			if w := firstField(one); len(w) > 0 && names[string(w)] { // no allocation for the lookup
-				found[string(w)] = true
+				found(string(w), one)
 			}
 			if cr < 0 {
 				break
@@ -123,9 +132,9 @@ func scanXlogDBNames(r io.Reader, name string, names map[string]bool) (map[strin
 			}
 			fallthrough
 		case err != nil && !errors.Is(err, io.EOF):
-			return nil, fmt.Errorf("read %s: %w", name, err)
+			return fmt.Errorf("read %s: %w", name, err)
 		case errors.Is(err, io.EOF):
-			return found, nil
+			return nil
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gobarman/barman/pkg/compress"
 	"github.com/gobarman/barman/pkg/config"
 )
 
@@ -42,7 +43,7 @@ func (c *checker) catalogue() {
 	}
 	c.pass("retention policy settings", "")
 	c.backupAge(cat)
-	c.pass("compression settings", "")
+	c.compression()
 	failed, done := 0, 0
 	for _, b := range cat.Backups {
 		switch b.Status {
@@ -55,6 +56,22 @@ func (c *checker) catalogue() {
 	c.soft("failed backups", failed == 0, fmt.Sprintf("there are %d failed backups", failed))
 	min := c.in.Server.Int("minimum_redundancy")
 	c.soft("minimum redundancy requirements", done >= min, fmt.Sprintf("have %d backups, expected at least %d", done, min))
+}
+
+// compression checks the WAL compression settings: compression = custom
+// needs both filters, as Barman's custom compressor does; Barman's hint
+// names the missing one.
+func (c *checker) compression() {
+	s := c.in.Server
+	if algo, _ := compress.Canonical(s.Get("compression")); algo == compress.Custom {
+		for _, key := range []string{"custom_compression_filter", "custom_decompression_filter"} {
+			if s.Get(key) == "" {
+				c.fail("compression settings", key+" setting: compression = custom needs it to write and read the WAL archive")
+				return
+			}
+		}
+	}
+	c.pass("compression settings", "")
 }
 
 // backupAge checks last_backup_maximum_age against the newest DONE backup.

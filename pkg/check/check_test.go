@@ -85,6 +85,10 @@ func TestChecks(t *testing.T) {
 		{"archiver errors", "", nil, &Catalogue{WALs: wals, Errors: map[string]int{"duplicate": 1, "unknown": 2}}, "archiver errors", false, "duplicate: 1, unknown: 2"},
 		{"backup too old", "last_backup_maximum_age = 1 HOURS\n", nil, &Catalogue{Backups: []Backup{{ID: "a", Status: "DONE", EndTime: before}}}, "backup maximum age", false, "latest backup age: 2h0m0s"},
 		{"unimplemented option", "worm_mode = on\n", nil, nil, "configuration", false, "not implemented yet by this barman: worm_mode"},
+		{"custom compression", "compression = custom\ncustom_compression_filter = gzip -c\ncustom_decompression_filter = gzip -dc\n", nil, nil, "compression settings", true, ""},
+		{"custom without decompression filter", "compression = custom\ncustom_compression_filter = gzip -c\n", nil, nil, "compression settings", false, "custom_decompression_filter setting"},
+		{"custom without compression filter", "compression = custom\ncustom_decompression_filter = gzip -dc\n", nil, nil, "compression settings", false, "custom_compression_filter setting"},
+		{"gzip needs no filter", "compression = gzip\n", nil, nil, "compression settings", true, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -28,7 +28,8 @@ const MagicLen = 10
 
 // Detect returns the algorithm whose magic bytes start head, or "" when
 // none does (an uncompressed file). A custom magic set with WithCustom is
-// tried first and gives Custom.
+// tried first and gives Custom; with WithServerCompression(Custom) and no
+// custom magic, a head that matches none is Custom.
 func Detect(head []byte, opts ...Option) string {
 	o := collect(opts)
 	if len(o.magic) > 0 && bytes.HasPrefix(head, o.magic) {
@@ -38,6 +39,9 @@ func Detect(head []byte, opts ...Option) string {
 		if bytes.HasPrefix(head, m.magic) {
 			return m.algo
 		}
+	}
+	if o.server == Custom && len(o.magic) == 0 {
+		return Custom
 	}
 	return ""
 }
@@ -65,7 +69,8 @@ func ParseMagic(text string) ([]byte, error) {
 
 // OpenAuto peeks at the start of r, recognises the format with Detect and
 // returns a reader of the decompressed content with the algorithm's name.
-// Input with no known magic is returned as it is, with algo "".
+// Input with no known magic is returned as it is, with algo "" (or read
+// as custom: see WithServerCompression).
 func OpenAuto(r io.Reader, opts ...Option) (rc io.ReadCloser, algo string, err error) {
 	o := collect(opts)
 	br := bufio.NewReaderSize(r, max(copyBufSize, len(o.magic)))

@@ -14,6 +14,7 @@ type options struct {
 	compressCmd   string // custom_compression_filter
 	decompressCmd string // custom_decompression_filter
 	magic         []byte // custom_compression_magic
+	server        string // the server's compression option, canonical
 	stderr        io.Writer
 	prefix        string
 }
@@ -34,6 +35,15 @@ func WithCustom(compressFilter, decompressFilter string, magic []byte) Option {
 	return func(o *options) {
 		o.compressCmd, o.decompressCmd, o.magic = compressFilter, decompressFilter, magic
 	}
+}
+
+// WithServerCompression tells Detect and OpenAuto the compression option
+// of the server whose archived files are read (any name Canonical
+// accepts). With custom and no custom magic (see WithCustom), a file whose
+// first bytes match no known magic is custom, as Barman identifies it:
+// the filter's output cannot be told apart from an uncompressed file.
+func WithServerCompression(algo string) Option {
+	return func(o *options) { o.server, _ = Canonical(algo) }
 }
 
 // WithContext makes a custom filter's process die (its process group is

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gobarman/barman/pkg/archive"
 	"github.com/gobarman/barman/pkg/backups"
 	"github.com/gobarman/barman/pkg/catalog"
 	"github.com/gobarman/barman/pkg/cli/clikit"
@@ -284,10 +283,10 @@ func (r *recoverRun) optionsMap() map[string]any {
 	return m
 }
 
-// walSource reads archived WAL decompressed.
-type walSource struct{ a *archive.Archive }
+// walSource reads archived WAL decompressed (archive.Archive.Reader).
+type walSource func(name string) (io.ReadCloser, error)
 
-func (w walSource) Open(name string) (io.ReadCloser, error) { return w.a.Open(name, false) }
+func (w walSource) Open(name string) (io.ReadCloser, error) { return w(name) }
 
 func jsonText(v any) string {
 	b, _ := json.Marshal(v)

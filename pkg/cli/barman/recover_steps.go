@@ -141,7 +141,8 @@ func (r *recoverRun) prepareWAL() error {
 	tli, _ := r.b.Timeline()
 	begin, _ := r.b.BeginXlog()
 	end, _ := r.b.EndXlog()
-	histories, archived := r.archiveContents(a)
+	open := a.Reader(r.entries)
+	histories, archived := r.archiveContents(open)
 	chain, err := recovery.ResolveChain(tli, begin, r.target.TLI, histories)
 	if err != nil {
 		return err
@@ -168,7 +169,7 @@ func (r *recoverRun) prepareWAL() error {
 		plan.NoScan = true
 		out.Warning("WAL records of PostgreSQL %d are not read by this barman: all the archived WAL is copied and the target is checked by PostgreSQL only", v/10000)
 	}
-	res, err := recovery.Prepare(r.ctx, plan, walSource{a}, sink)
+	res, err := recovery.Prepare(r.ctx, plan, walSource(open), sink)
 	if cerr := sink.Close(); err == nil {
 		err = cerr
 	}
@@ -188,7 +189,7 @@ func (r *recoverRun) prepareWAL() error {
 
 // archiveContents reads the catalogue: the parsed history files by
 // timeline, and every archived name with its time.
-func (r *recoverRun) archiveContents(a *archive.Archive) (map[uint32][]backups.ChildTimeline, map[string]time.Time) {
+func (r *recoverRun) archiveContents(open walSource) (map[uint32][]backups.ChildTimeline, map[string]time.Time) {
 	histories := map[uint32][]backups.ChildTimeline{}
 	archived := map[string]time.Time{}
 	for _, e := range r.entries {
@@ -198,7 +199,7 @@ func (r *recoverRun) archiveContents(a *archive.Archive) (map[uint32][]backups.C
 		if err != nil || n.Kind != walname.History {
 			continue
 		}
-		rc, err := a.Open(e.Name, false)
+		rc, err := open(e.Name)
 		if err != nil {
 			r.env.Out.Warning("cannot read %s: %v", e.Name, err)
 			continue

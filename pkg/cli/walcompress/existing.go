@@ -59,17 +59,11 @@ func duplicate(rec *stream.WALFile, msg string) *fileError {
 }
 
 // compareArchived decompresses f (by its magic; with -c custom and no
-// custom magic, a file of unknown format is taken as custom) and compares
-// it with src. Errors reading src are *sourceError.
+// custom magic, a file of unknown format is taken as custom: see
+// compress.WithServerCompression) and compares it with src. Errors
+// reading src are *sourceError.
 func (r *recordRun) compareArchived(ctx context.Context, f *os.File, src io.Reader) (same bool, algo string, err error) {
 	dec, algo, err := compress.OpenAuto(f, r.opts...)
-	if err == nil && algo == "" && r.c.algo == compress.Custom && len(r.c.magic) == 0 {
-		dec.Close()
-		if _, err = f.Seek(0, io.SeekStart); err == nil {
-			dec, err = compress.NewReader(f, compress.Custom, r.opts...)
-		}
-		algo = compress.Custom
-	}
 	if algo == "" {
 		algo = compress.None
 	}

@@ -78,6 +78,7 @@ func (c *cli) Validate() error {
 func (c *cli) options(ctx context.Context, stderr io.Writer) []compress.Option {
 	return []compress.Option{
 		compress.WithCustom(c.CustomCompressionFilter, c.CustomDecompressionFilter, c.magic),
+		compress.WithServerCompression(c.algo),
 		compress.WithContext(ctx),
 		compress.WithStderr(stderr, name+": "),
 	}
