@@ -279,7 +279,7 @@ func TestArchivePushOverSSH(t *testing.T) {
 		t.Fatalf("pull -p 3: exit %d", code)
 	}
 	for _, n := range names[2:4] {
-		if _, err := os.Stat(filepath.Join(spool, n)); err != nil {
+		if _, err := os.Stat(filepath.Join(spool, "main", n)); err != nil { // a subdirectory per server
 			t.Errorf("%s not prefetched: %v", n, err)
 		}
 	}

@@ -2,7 +2,6 @@ package walingest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -40,39 +39,11 @@ func (c *pushCmd) asyncPush(e *runEnv) error {
 	return nil
 }
 
-// spool returns the server's spool directory, created if needed, after
-// checking that nobody else can write status files into it: a planted
-// NAME.ok would tell PostgreSQL that a segment is archived.
+// spool returns the server's spool directory, created if needed and
+// checked (see serverSpool).
 func (c *pushCmd) spool() (walpush.Spool, error) {
-	if err := os.MkdirAll(c.SpoolPath, 0o700); err != nil {
-		return walpush.Spool{}, clikit.WithHint(fmt.Errorf("cannot create the spool directory %s: %w", c.SpoolPath, err),
-			"give --spool-path a directory the PostgreSQL user can create, outside PGDATA")
-	}
-	dir := filepath.Join(c.SpoolPath, c.Server)
-	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
-		return walpush.Spool{}, fmt.Errorf("cannot create the spool directory %s: %w", dir, err)
-	}
-	for _, d := range []string{c.SpoolPath, dir} {
-		st, err := os.Stat(d)
-		if err != nil {
-			return walpush.Spool{}, err
-		}
-		sys, ok := st.Sys().(*syscall.Stat_t)
-		if !ok {
-			continue
-		}
-		// The parent may be root's (an administrator made it); the
-		// server's directory must be the PostgreSQL user's. Neither may
-		// be writable by others, unless sticky (/var/tmp).
-		parent := d == c.SpoolPath
-		sticky := st.Mode()&os.ModeSticky != 0 && parent
-		owner := int(sys.Uid) == os.Geteuid() || (parent && sys.Uid == 0)
-		if !owner || (st.Mode().Perm()&0o022 != 0 && !sticky) {
-			return walpush.Spool{}, clikit.WithHint(fmt.Errorf("spool directory %s belongs to uid %d or is writable by others", d, sys.Uid),
-				"it must belong to the PostgreSQL user (uid %d) and be writable by it alone: chown and chmod 700 it, or give another --spool-path", os.Geteuid())
-		}
-	}
-	return walpush.Spool{Dir: dir}, nil
+	dir, err := serverSpool(c.SpoolPath, c.Server, "--spool-path", true)
+	return walpush.Spool{Dir: dir}, err
 }
 
 // startWorker launches a detached worker (its own session, output to

@@ -21,7 +21,7 @@ type pullCmd struct {
 	RemoteConfig string `name:"remote-config" placeholder:"FILE" help:"Configuration file of barman on the backup server."`
 	RemoteBarman string `name:"remote-barman" default:"barman" help:"barman command on the backup server."`
 	Parallel     int    `short:"p" default:"0" help:"Also fetch up to N-1 following WAL files in parallel into the spool directory."`
-	SpoolDir     string `name:"spool-dir" default:"/var/tmp/walrestore" help:"Where prefetched WAL files wait."`
+	SpoolDir     string `name:"spool-dir" default:"/var/tmp/walrestore" help:"Where prefetched WAL files wait (a subdirectory per server), owned by the PostgreSQL user alone."`
 	Partial      bool   `short:"P" help:"Also return a .partial file from the streaming directory."`
 	Test         bool   `short:"t" help:"Only check that WAL can be fetched for SERVER."`
 	Server       string `arg:"" help:"Server name on the backup server."`
@@ -38,14 +38,21 @@ func (c *pullCmd) Run(e *runEnv) error {
 	if c.WAL == "" || c.Dest == "" {
 		return clikit.WithHint(errors.New("WAL name and destination needed"), "use it as restore_command = '%s pull --ssh \"ssh barman@backup\" %s %%f %%p'", name, c.Server)
 	}
-	spooled := filepath.Join(c.SpoolDir, c.WAL)
-	if err := os.Rename(spooled, c.Dest); err == nil {
-		return nil
+	// The spool is checked before anything in it is handed out: a file
+	// planted there would be replayed as WAL.
+	spool, err := serverSpool(c.SpoolDir, c.Server, "--spool-dir", c.Parallel > 1)
+	if err != nil {
+		return err
+	}
+	if spool != "" {
+		if err := os.Rename(filepath.Join(spool, c.WAL), c.Dest); err == nil {
+			return nil
+		}
 	}
 	if c.Parallel <= 1 {
 		return c.exit(c.fetch(e, c.WAL, c.Dest))
 	}
-	return c.exit(c.fetchAhead(e))
+	return c.exit(c.fetchAhead(e, spool))
 }
 
 func (c *pullCmd) getWAL(args ...string) string {
@@ -64,12 +71,9 @@ func (c *pullCmd) fetch(e *runEnv, wal, dest string) error {
 
 // fetchAhead asks which WAL files follow, then fetches the requested one
 // to dest and the others into the spool, in parallel.
-func (c *pullCmd) fetchAhead(e *runEnv) error {
+func (c *pullCmd) fetchAhead(e *runEnv, spool string) error {
 	var list bytes.Buffer
 	if err := runRemote(e.ctx, c.SSH, c.getWAL("--peek", strconv.Itoa(c.Parallel), c.Server, c.WAL), nil, &list, e.stderr); err != nil {
-		return err
-	}
-	if err := os.MkdirAll(c.SpoolDir, 0o700); err != nil {
 		return err
 	}
 	g, _ := errgroup.WithContext(e.ctx)
@@ -79,7 +83,7 @@ func (c *pullCmd) fetchAhead(e *runEnv) error {
 			continue
 		}
 		g.Go(func() error {
-			c.fetch(e, next, filepath.Join(c.SpoolDir, next)) // best effort: a miss is fetched later
+			c.fetch(e, next, filepath.Join(spool, next)) // best effort: a miss is fetched later
 			return nil
 		})
 	}
