@@ -1,6 +1,7 @@
 package backups
 
 import (
+	"io"
 	"slices"
 
 	"github.com/gobarman/barman/pkg/catalog"
@@ -20,8 +21,11 @@ type Catalogue struct {
 	Layout  *catalog.Layout
 	Server  string
 	Backups []*catalog.BackupInfo // sorted by ID, oldest first
-	keeps   map[string]keepEntry  // keep annotations read so far
-	sorted  struct {              // whether the xlog.db entries last seen are in name order
+	// OpenWAL, if set, opens an archived WAL file by name, decompressed
+	// as xlog.db records it (archive.Archive.Open); nil: by magic bytes.
+	OpenWAL func(name string) (io.ReadCloser, error)
+	keeps   map[string]keepEntry // keep annotations read so far
+	sorted  struct {             // whether the xlog.db entries last seen are in name order
 		first *catalog.WALEntry
 		n     int
 		ok    bool

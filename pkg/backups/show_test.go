@@ -1,6 +1,7 @@
 package backups
 
 import (
+	"io"
 	"os"
 	"slices"
 	"strings"
@@ -51,4 +52,37 @@ func TestListLine(t *testing.T) {
 	if strings.Contains(e.Line(), "VALID") || e.JSON()["retention_status"] != "-" {
 		t.Errorf("VALID shown: %s %v", e.Line(), e.JSON())
 	}
+}
+
+// TestChildrenTimelinesThroughOpenWAL: a history file stored by a custom
+// compression filter (no magic bytes) is read through OpenWAL; by magic
+// bytes alone it cannot be, and the child timeline would be missed.
+func TestChildrenTimelinesThroughOpenWAL(t *testing.T) {
+	b := mk(t, "20260101T000000", catalog.StatusDone, "begin_wal", "000000010000000000000002", "end_wal", "000000010000000000000002",
+		"timeline", "1", "end_xlog", "0/3000000")
+	c := newCat(t, b)
+	c.Layout.EnsureDirs()
+	// The "custom filter": XYZW then the content reversed.
+	content := "1\t0/4000000\tno recovery target specified\n"
+	stored := []byte("XYZW" + reverse(content))
+	os.WriteFile(c.Layout.WALPath("00000002.history"), stored, 0o644)
+	if got := c.ChildrenTimelines(b); len(got) != 0 {
+		t.Fatalf("read without the filter: %+v", got)
+	}
+	c.OpenWAL = func(name string) (io.ReadCloser, error) {
+		data, err := os.ReadFile(c.Layout.WALPath(name))
+		if err != nil {
+			return nil, err
+		}
+		return io.NopCloser(strings.NewReader(reverse(string(data[4:])))), nil
+	}
+	if got := c.ChildrenTimelines(b); len(got) != 1 || got[0].TLI != 2 {
+		t.Fatalf("children through OpenWAL: %+v", got)
+	}
+}
+
+func reverse(s string) string {
+	r := []byte(s)
+	slices.Reverse(r)
+	return string(r)
 }

@@ -34,7 +34,7 @@ func (c *Catalogue) ChildrenTimelines(b *catalog.BackupInfo) []ChildTimeline {
 	after, hasEnd := b.EndXlog()
 	var out []ChildTimeline
 	for child := tli + 1; child > tli; child++ {
-		lines, ok := readHistory(c.Layout.WALPath(walname.HistoryName(child)), child)
+		lines, ok := c.readHistory(child)
 		if !ok {
 			break
 		}
@@ -47,16 +47,26 @@ func (c *Catalogue) ChildrenTimelines(b *catalog.BackupInfo) []ChildTimeline {
 	return out
 }
 
-// readHistory parses a history file, compressed or not.
-func readHistory(path string, tli uint32) ([]ChildTimeline, bool) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, false
-	}
-	defer f.Close()
-	r, _, err := compress.OpenAuto(f)
-	if err != nil {
-		return nil, false
+// readHistory parses timeline tli's history file from the archive: through
+// OpenWAL (which decompresses what xlog.db records, custom compression
+// included) when set, else by its magic bytes.
+func (c *Catalogue) readHistory(tli uint32) ([]ChildTimeline, bool) {
+	name := walname.HistoryName(tli)
+	var r io.ReadCloser
+	if c.OpenWAL != nil {
+		var err error
+		if r, err = c.OpenWAL(name); err != nil {
+			return nil, false
+		}
+	} else {
+		f, err := os.Open(c.Layout.WALPath(name))
+		if err != nil {
+			return nil, false
+		}
+		defer f.Close()
+		if r, _, err = compress.OpenAuto(f); err != nil {
+			return nil, false
+		}
 	}
 	defer r.Close()
 	out, err := ParseHistory(r, tli)

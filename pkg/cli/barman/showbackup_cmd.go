@@ -2,7 +2,9 @@ package barman
 
 import (
 	"errors"
+	"io"
 
+	"github.com/gobarman/barman/pkg/archive"
 	"github.com/gobarman/barman/pkg/backups"
 	"github.com/gobarman/barman/pkg/catalog"
 	"github.com/gobarman/barman/pkg/config"
@@ -52,6 +54,8 @@ func openCatalogue(env *Env, name string) (*config.Section, *backups.Catalogue, 
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	arch := archive.New(env.Cfg, servers[0], env.Log)
+	cat.OpenWAL = func(name string) (io.ReadCloser, error) { return arch.Open(name, false) }
 	entries, err := l.ReadXlogDB()
 	return servers[0], cat, entries, err
 }
