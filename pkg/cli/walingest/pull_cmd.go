@@ -39,17 +39,21 @@ func (c *pullCmd) Run(e *runEnv) error {
 		return clikit.WithHint(errors.New("WAL name and destination needed"), "use it as restore_command = '%s pull --ssh \"ssh barman@backup\" %s %%f %%p'", name, c.Server)
 	}
 	// The spool is checked before anything in it is handed out: a file
-	// planted there would be replayed as WAL.
+	// planted there would be replayed as WAL. A spool that fails the check
+	// is not used at all, and the file comes from the archive: failing
+	// the call instead would tell PostgreSQL the WAL does not exist, and
+	// a recovery would end there, short of its target.
 	spool, err := serverSpool(c.SpoolDir, c.Server, "--spool-dir", c.Parallel > 1)
 	if err != nil {
-		return err
+		warnSpool(e.stderr, err)
+		spool = ""
 	}
 	if spool != "" {
 		if err := os.Rename(filepath.Join(spool, c.WAL), c.Dest); err == nil {
 			return nil
 		}
 	}
-	if c.Parallel <= 1 {
+	if c.Parallel <= 1 || spool == "" {
 		return c.exit(c.fetch(e, c.WAL, c.Dest))
 	}
 	return c.exit(c.fetchAhead(e, spool))
@@ -100,4 +104,13 @@ func (c *pullCmd) exit(err error) error {
 		code = 2
 	}
 	return &clikit.ExitError{Code: code, Err: fmt.Errorf("get-wal %s for server %s failed: %s", c.WAL, c.Server, se.msg)}
+}
+
+// warnSpool says why the spool is not used, and what to do about it.
+func warnSpool(w io.Writer, err error) {
+	fmt.Fprintf(w, "%s: warning: %v: not using the spool, fetching from the backup server without prefetching\n", name, err)
+	var h *clikit.HintError
+	if errors.As(err, &h) {
+		fmt.Fprintf(w, "%s: hint: %s\n", name, h.Hint())
+	}
 }

@@ -55,8 +55,8 @@ func TestPullSpoolOwnership(t *testing.T) {
 			case !tc.refused && (code != 0 || destErr != nil):
 				t.Errorf("a good spool: exit %d, dest %v: %s", code, destErr, stderr.String())
 			case tc.refused && (code == 0 || destErr == nil || plantedErr != nil):
-				t.Errorf("exit %d, dest %v, planted file %v: want a refusal that leaves it", code, destErr, plantedErr)
-			case tc.refused && (!strings.Contains(stderr.String(), "belongs to uid") || !strings.Contains(stderr.String(), "hint: it must belong to the PostgreSQL user") ||
+				t.Errorf("exit %d, dest %v, planted file %v: want the spool left unused and the planted file left", code, destErr, plantedErr)
+			case tc.refused && (!strings.Contains(stderr.String(), "not using the spool") || !strings.Contains(stderr.String(), "belongs to uid") || !strings.Contains(stderr.String(), "hint: it must belong to the PostgreSQL user") ||
 				!strings.Contains(stderr.String(), "--spool-dir")):
 				t.Errorf("refusal without a clear error and hint:\n%s", stderr.String())
 			}
