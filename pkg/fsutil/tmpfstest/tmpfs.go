@@ -1,7 +1,7 @@
 // Package tmpfstest gives tests a small file system of their own, to
 // fill up: a tmpfs mounted in a temporary directory. Mounting needs root,
 // as the tests run in CI; elsewhere a test using it fails, unless
-// BARMAN_TEST_ALLOW_SKIP=1 lets it skip.
+// BARMAN_TEST_ALLOW_SKIP=1 lets it skip (pgtest.Unavailable).
 package tmpfstest
 
 import (
@@ -13,6 +13,8 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/gobarman/barman/pkg/pgtest"
 )
 
 // Mount mounts a tmpfs of size bytes on a new temporary directory,
@@ -36,11 +38,7 @@ func Mount(t testing.TB, size int64) string {
 
 func unavailable(t testing.TB, format string, args ...any) {
 	t.Helper()
-	msg := "this test needs root to mount a tmpfs, and " + fmt.Sprintf(format, args...)
-	if os.Getenv("BARMAN_TEST_ALLOW_SKIP") == "1" {
-		t.Skip(msg)
-	}
-	t.Fatal(msg + " (BARMAN_TEST_ALLOW_SKIP=1 lets it skip)")
+	pgtest.Unavailable(t, "this test needs root to mount a tmpfs, and "+format, args...)
 }
 
 // Fill writes a filler file into dir until its file system has no free
