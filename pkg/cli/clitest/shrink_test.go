@@ -55,8 +55,15 @@ func TestBackupTableShrinksDuringCopy(t *testing.T) {
 	}
 	waitCopyStarted(t, copied, backup)
 	pg.SQL(t, "DELETE FROM big WHERE x > 1000")
-	pg.SQL(t, "VACUUM big")
-	if after := relationSize(t, pg); after > size/10 {
+	// VACUUM may truncate only part of the empty tail in one run (it
+	// gives the truncation up when it sees a lock waiter, and it was seen
+	// to stop at 25 of 34 MB once): run it again until the tail is gone.
+	after := size
+	for i := 0; i < 20 && after > size/10; i++ {
+		pg.SQL(t, "VACUUM big")
+		after = relationSize(t, pg)
+	}
+	if after > size/10 {
 		t.Fatalf("VACUUM did not truncate big: %d bytes, was %d", after, size)
 	}
 	err := backup.Wait()
