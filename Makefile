@@ -4,7 +4,7 @@ GO ?= go
 BIN := bin
 PGBIN ?= /usr/lib/postgresql/15/bin
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -X github.com/gobarman/barman/pkg/cli/clikit.version=$(VERSION)
+LDFLAGS := -X github.com/gobarman/barman/internal/cli/clikit.version=$(VERSION)
 TOOLS := barman barman-wal-compress barman-wal-ingest barman-basebackup barman-restore
 
 .PHONY: all build deps test vet lint fuzz bench demo quickstart man clean tidy-check
@@ -33,7 +33,7 @@ tidy-check:
 	@$(GO) mod tidy -diff
 
 # A test whose component (PostgreSQL, sshd, flock, root...) is missing
-# fails; BARMAN_TEST_ALLOW_SKIP=1 skips it instead, outside CI (pkg/pgtest).
+# fails; BARMAN_TEST_ALLOW_SKIP=1 skips it instead, outside CI (internal/pgtest).
 test: deps vet tidy-check
 	$(GO) test -race -count=1 -timeout 15m ./...
 

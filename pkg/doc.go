@@ -24,6 +24,10 @@
 //   - postgres:  what barman reads from a live PostgreSQL server.
 //   - sshcmd:    running commands through a user-given ssh_command.
 //   - check:     the `barman check` checks.
-//   - pgtest:    test harness: a real PostgreSQL 15 and a real sshd in temporary directories.
-//   - cli/...:   one package per binary; cmd/<tool>/main.go only wires to them.
+//
+// Not a public API, under internal/:
+//
+//   - internal/cli/...:   one package per binary; cmd/<tool>/main.go only wires to them.
+//   - internal/pgtest:    test harness: a real PostgreSQL 15 and a real sshd in temporary directories.
+//   - internal/tmpfstest: test harness: a small tmpfs that fills up (full-disk tests).
 package pkg

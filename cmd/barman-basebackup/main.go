@@ -4,7 +4,7 @@ package main
 import (
 	"os"
 
-	"github.com/gobarman/barman/pkg/cli/basebackup"
+	"github.com/gobarman/barman/internal/cli/basebackup"
 )
 
 func main() {

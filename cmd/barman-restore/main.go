@@ -4,7 +4,7 @@ package main
 import (
 	"os"
 
-	"github.com/gobarman/barman/pkg/cli/restore"
+	"github.com/gobarman/barman/internal/cli/restore"
 )
 
 func main() {

@@ -4,7 +4,7 @@ package main
 import (
 	"os"
 
-	"github.com/gobarman/barman/pkg/cli/walcompress"
+	"github.com/gobarman/barman/internal/cli/walcompress"
 )
 
 func main() {

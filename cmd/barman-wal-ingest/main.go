@@ -4,7 +4,7 @@ package main
 import (
 	"os"
 
-	"github.com/gobarman/barman/pkg/cli/walingest"
+	"github.com/gobarman/barman/internal/cli/walingest"
 )
 
 func main() {

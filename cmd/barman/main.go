@@ -4,7 +4,7 @@ package main
 import (
 	"os"
 
-	"github.com/gobarman/barman/pkg/cli/barman"
+	"github.com/gobarman/barman/internal/cli/barman"
 )
 
 func main() {

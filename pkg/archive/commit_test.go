@@ -11,7 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/gobarman/barman/pkg/catalog"
-	"github.com/gobarman/barman/pkg/fsutil/tmpfstest"
+	"github.com/gobarman/barman/internal/tmpfstest"
 	"github.com/gobarman/barman/pkg/stream"
 )
 

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gobarman/barman/pkg/pgtest"
+	"github.com/gobarman/barman/internal/pgtest"
 	"github.com/gobarman/barman/pkg/sshcmd"
 	"github.com/gobarman/barman/pkg/stream"
 	"github.com/gobarman/barman/pkg/walname"

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gobarman/barman/pkg/pgtest"
+	"github.com/gobarman/barman/internal/pgtest"
 	"github.com/gobarman/barman/pkg/postgres"
 )
 

@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/gobarman/barman/pkg/pgtest"
+	"github.com/gobarman/barman/internal/pgtest"
 )
 
 // TestBarman34ReadsOurCatalogue writes a catalogue with this package only

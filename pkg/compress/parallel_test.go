@@ -6,7 +6,7 @@ import (
 	"io"
 	"testing"
 
-	"github.com/gobarman/barman/pkg/pgtest"
+	"github.com/gobarman/barman/internal/pgtest"
 )
 
 // TestParallelWriter: whatever the size and the number of workers, the

@@ -9,7 +9,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/gobarman/barman/pkg/pgtest"
+	"github.com/gobarman/barman/internal/pgtest"
 )
 
 const segmentSize = 16 << 20

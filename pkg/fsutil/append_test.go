@@ -12,7 +12,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/gobarman/barman/pkg/fsutil/tmpfstest"
+	"github.com/gobarman/barman/internal/tmpfstest"
 )
 
 // watchFsync replaces fsync, for the test, with one that records the

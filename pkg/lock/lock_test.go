@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gobarman/barman/pkg/pgtest"
+	"github.com/gobarman/barman/internal/pgtest"
 )
 
 func TestLockExcludesAndReportsHolder(t *testing.T) {

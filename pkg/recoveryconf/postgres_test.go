@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gobarman/barman/pkg/pgtest"
+	"github.com/gobarman/barman/internal/pgtest"
 	"github.com/gobarman/barman/pkg/recoveryconf"
 )
 

@@ -1,0 +1,112 @@
+package barman
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/gobarman/barman/pkg/archive"
+	"github.com/gobarman/barman/internal/cli/clikit"
+	"github.com/gobarman/barman/pkg/compress"
+	"github.com/gobarman/barman/pkg/fsutil"
+	"github.com/gobarman/barman/pkg/walname"
+)
+
+// GetWALCmd is `barman get-wal SERVER WAL_NAME`.
+type GetWALCmd struct {
+	OutputDirectory string `short:"o" name:"output-directory" placeholder:"DIR" help:"Write the file into DIR instead of standard output."`
+	Partial         bool   `short:"P" help:"Also return a .partial file from the streaming directory."`
+	Gzip            bool   `short:"z" aliases:"x" help:"Send the file gzip-compressed."`
+	Bzip2           bool   `short:"j" help:"Send the file bzip2-compressed."`
+	KeepCompression bool   `name:"keep-compression" help:"Send the file as stored, compressed or not."`
+	Peek            int    `short:"p" help:"Print the names of up to N archived WAL files from WAL_NAME on, instead of the file."`
+	Test            bool   `short:"t" help:"Only say whether WAL can be retrieved."`
+	Server          string `arg:"" help:"Server name."`
+	WAL             string `arg:"" name:"wal_name" help:"WAL file name."`
+}
+
+// Run writes the WAL file decompressed (unless asked otherwise).
+func (c *GetWALCmd) Run(env *Env) error {
+	servers, err := env.Servers([]string{c.Server})
+	if err != nil {
+		return err
+	}
+	a := archive.New(env.Cfg, servers[0], env.Log)
+	switch {
+	case c.Test:
+		env.Out.Info("Ready to retrieve WAL files from the server %s", a.Server)
+		return nil
+	case walname.Classify(c.WAL) == walname.Unknown:
+		return &clikit.ExitError{Code: 3, Err: fmt.Errorf("%q is not a WAL file name", c.WAL)}
+	case c.Peek > 0:
+		return c.peek(env, a)
+	}
+	if c.OutputDirectory != "" {
+		return fsutil.WriteAtomic(filepath.Join(c.OutputDirectory, c.WAL), 0o600, func(w io.Writer) error { return c.send(a, w) })
+	}
+	return c.send(a, env.Out.stdout)
+}
+
+func (c *GetWALCmd) send(a *archive.Archive, w io.Writer) error {
+	var r io.ReadCloser
+	var err error
+	if c.KeepCompression {
+		var p string
+		if p, err = a.Find(c.WAL, c.Partial); err == nil {
+			r, err = os.Open(p)
+		}
+	} else {
+		r, err = a.Open(c.WAL, c.Partial)
+	}
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return clikit.WithHint(err, "'barman list-files --target wal' lists the archived WAL files")
+		}
+		return err
+	}
+	defer r.Close()
+	algo := ""
+	if c.Gzip {
+		algo = "gzip"
+	} else if c.Bzip2 {
+		algo = "bzip2"
+	}
+	if algo == "" {
+		_, err = io.Copy(w, r)
+		return err
+	}
+	cw, err := compress.NewWriter(w, algo, compress.DefaultLevel)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(cw, r); err != nil {
+		cw.Close()
+		return err
+	}
+	return cw.Close()
+}
+
+// peek prints up to N archived names from WAL on (Barman's --peek).
+func (c *GetWALCmd) peek(env *Env, a *archive.Archive) error {
+	names, err := a.Catalogued()
+	if err != nil {
+		return err
+	}
+	var list []string
+	for n := range names {
+		if n >= c.WAL && walname.Classify(n) == walname.Segment {
+			list = append(list, n)
+		}
+	}
+	sort.Strings(list)
+	for i, n := range list {
+		if i == c.Peek {
+			break
+		}
+		env.Out.Line("%s", n)
+	}
+	return nil
+}

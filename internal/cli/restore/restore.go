@@ -1,0 +1,171 @@
+// Package restore is the barman-restore stage binary: write the files of a
+// backup's manifest records to a destination, checking each checksum.
+// cmd/barman-restore/main.go only calls Main. See man/barman-restore.1.md.
+package restore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"sync/atomic"
+
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/alecthomas/kong"
+
+	"github.com/gobarman/barman/internal/cli/clikit"
+	rs "github.com/gobarman/barman/pkg/restore"
+	"github.com/gobarman/barman/pkg/sshcmd"
+	"github.com/gobarman/barman/pkg/stream"
+)
+
+const (
+	name  = "barman-restore"
+	stage = "restore"
+)
+
+type cli struct {
+	Source     string           `short:"s" required:"" placeholder:"DIR" help:"The backup's directory (base/<ID>): manifest paths are relative to it."`
+	Dest       string           `short:"d" required:"" placeholder:"DIR" help:"Where PGDATA goes (data/... paths)."`
+	Tablespace []string         `short:"t" placeholder:"NAME|OID:LOCATION" help:"Where a tablespace goes (default: where its pg_tblspc link pointed)."`
+	SSH        string           `name:"ssh" placeholder:"COMMAND" help:"Write on another host through this SSH command (tar there)."`
+	Jobs       int              `short:"j" default:"2" help:"Parallel copies."`
+	Delta      bool             `help:"Keep destination files that match; remove what the manifest does not list (local only)."`
+	Quiet      bool             `short:"q" help:"Write only the summary record, not one record per restored entry."`
+	Progress   time.Duration    `default:"5s" placeholder:"INTERVAL" help:"Write a progress record this often (0: never)."`
+	Version    kong.VersionFlag `short:"v" help:"Print the version and exit."`
+}
+
+// Main runs barman-restore with args (without the program name) and
+// returns the exit status.
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	var c cli
+	kctx, code := clikit.Parse(name, "Write the files of a backup's manifest records (standard input) to a destination, checking each checksum.", &c, args, stdout, stderr)
+	if kctx == nil {
+		return code
+	}
+	return clikit.Run(name, stderr, func(ctx context.Context) error { return c.run(ctx, stdin, stdout) })
+}
+
+func (c *cli) run(ctx context.Context, stdin io.Reader, stdout io.Writer) error {
+	start := time.Now()
+	w := stream.NewWriter(stdout)
+	recs, err := rs.ReadRecords(stdin, "standard input")
+	if err != nil {
+		return clikit.WithHint(err, "give the backup's manifest: barman-restore -s BACKUP_DIR -d DEST < BACKUP_DIR/manifest.jsonl")
+	}
+	m, err := c.mapping(recs)
+	if err != nil {
+		return err
+	}
+	opt := rs.Options{Jobs: c.Jobs, Delta: c.Delta, Replace: map[string][]byte{}}
+	var files, done, total atomic.Int64
+	opt.Done = func(r *stream.BackupFile) error {
+		if r.Kind == stream.FileRegular {
+			files.Add(1)
+		}
+		if c.Quiet {
+			return nil
+		}
+		return w.Write(r)
+	}
+	opt.Progress = func(d, t int64) { done.Store(d); total.Store(t) }
+	var regular int64
+	for _, r := range recs {
+		if r.Kind == stream.FileRegular {
+			regular++
+		}
+	}
+	stopProgress := stream.ReportProgress(w, c.Progress, func() stream.Progress {
+		return stream.Progress{Stage: stage, DoneFiles: files.Load(), TotalFiles: regular, DoneBytes: done.Load(), TotalBytes: total.Load()}
+	})
+	for _, r := range recs {
+		if r.Path == "data/tablespace_map" {
+			opt.Replace[r.Path] = m.TablespaceMap(oidsOf(m))
+		}
+	}
+	var st rs.Stats
+	if c.SSH != "" {
+		ssh, perr := sshcmd.Parse(c.SSH)
+		if perr != nil {
+			return perr
+		}
+		st, err = rs.Remote(ctx, ssh, c.Source, recs, m, opt)
+	} else {
+		st, err = rs.Local(ctx, c.Source, recs, m, opt)
+	}
+	stopProgress()
+	sum := &stream.Summary{Stage: stage, Files: int64(st.Files), Bytes: st.Bytes, ElapsedSeconds: time.Since(start).Seconds(),
+		Statuses: map[string]int64{"restored": int64(st.Files - st.Reused), "reused": int64(st.Reused), "unverified": int64(st.Unverified)}}
+	if err != nil {
+		sum.Errors, sum.ExitStatus = 1, clikit.ExitFailure
+		code, hint := stream.CodeIO, ""
+		var ce *rs.ChecksumError
+		var ue *rs.UnsafePathError
+		switch {
+		case errors.As(err, &ce):
+			code, hint = stream.CodeChecksum, "the backup cannot be trusted: recover from another backup"
+		case errors.As(err, &ue):
+			code, hint = stream.CodeUnsafePath, "the backup cannot be trusted: recover from another backup"
+		}
+		w.Write(&stream.Error{Stage: stage, Code: code, Message: err.Error(), Hint: hint})
+	}
+	w.Write(sum)
+	return err
+}
+
+// mapping builds the destinations: --dest for PGDATA; each tablespace
+// where --tablespace says, else where its pg_tblspc/<oid> link pointed.
+func (c *cli) mapping(recs []*stream.BackupFile) (rs.Mapping, error) {
+	dest, err := filepath.Abs(c.Dest)
+	if c.SSH != "" {
+		dest, err = filepath.Clean(c.Dest), nil
+	}
+	if err != nil {
+		return rs.Mapping{}, err
+	}
+	m := rs.Mapping{Dest: dest, Tablespaces: map[uint32]string{}}
+	names := map[string]uint32{}
+	for _, r := range recs {
+		if r.TablespaceOID != 0 {
+			names[r.Tablespace] = r.TablespaceOID
+			if _, ok := m.Tablespaces[r.TablespaceOID]; !ok {
+				m.Tablespaces[r.TablespaceOID] = ""
+			}
+		}
+		if dir, base := filepath.Split(r.Path); dir == "data/pg_tblspc/" && r.Kind == stream.FileSymlink {
+			if oid, err := strconv.ParseUint(base, 10, 32); err == nil {
+				m.Tablespaces[uint32(oid)] = r.Link
+			}
+		}
+	}
+	for _, t := range c.Tablespace {
+		key, loc, ok := strings.Cut(t, ":")
+		if !ok || !filepath.IsAbs(loc) {
+			return m, fmt.Errorf("--tablespace %q: want NAME:LOCATION or OID:LOCATION with an absolute LOCATION", t)
+		}
+		oid, isName := names[key]
+		if !isName {
+			n, err := strconv.ParseUint(key, 10, 32)
+			if err != nil {
+				return m, fmt.Errorf("--tablespace %q: the manifest has no tablespace %q", t, key)
+			}
+			oid = uint32(n)
+		}
+		m.Tablespaces[oid] = loc
+	}
+	for oid, loc := range m.Tablespaces {
+		if loc == "" {
+			return m, fmt.Errorf("tablespace %d has no pg_tblspc link in the manifest: give its location with --tablespace %d:LOCATION", oid, oid)
+		}
+	}
+	return m, nil
+}
+
+func oidsOf(m rs.Mapping) []uint32 { return slices.Sorted(maps.Keys(m.Tablespaces)) }

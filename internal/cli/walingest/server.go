@@ -1,0 +1,34 @@
+package walingest
+
+import (
+	"fmt"
+	"log/slog"
+
+	"github.com/gobarman/barman/pkg/archive"
+	"github.com/gobarman/barman/internal/cli/clikit"
+	"github.com/gobarman/barman/pkg/config"
+	"github.com/gobarman/barman/pkg/hooks"
+)
+
+// server is a configured server's archive and hooks.
+type server struct {
+	cfg   *config.Config
+	sec   *config.Section
+	arch  *archive.Archive
+	hooks *hooks.Runner
+	log   *slog.Logger
+}
+
+func (e *runEnv) server(serverName string) (*server, error) {
+	cfg, err := clikit.LoadConfig(name, e.config, e.stderr)
+	if err != nil {
+		return nil, err
+	}
+	sec := cfg.Server(serverName)
+	if sec == nil {
+		return nil, clikit.WithHint(fmt.Errorf("unknown server %q", serverName), "'barman list-servers' shows the servers of %s", cfg.MainFile)
+	}
+	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	return &server{cfg: cfg, sec: sec, arch: archive.New(cfg, sec, log), log: log,
+		hooks: &hooks.Runner{Scripts: sec, Server: sec.Name, ConfigFile: cfg.MainFile, Version: clikit.Version(), Log: log}}, nil
+}
