@@ -3,14 +3,13 @@ package barman
 import (
 	"bytes"
 	"errors"
+	"github.com/gobarman/barman/pkg/server"
 	"io"
 	"time"
 
-	"github.com/gobarman/barman/pkg/archive"
 	"github.com/gobarman/barman/internal/cli/walcompress"
 	"github.com/gobarman/barman/internal/cli/walingest"
 	"github.com/gobarman/barman/pkg/compress"
-	"github.com/gobarman/barman/pkg/config"
 	"github.com/gobarman/barman/pkg/lock"
 	"github.com/gobarman/barman/pkg/stream"
 )
@@ -33,7 +32,7 @@ func (c *ArchiveWALCmd) Run(env *Env) error {
 // page shows typed by hand:
 //
 //	barman-wal-ingest -c CONF SERVER | barman-wal-compress --records -c ALGO | barman-wal-ingest -c CONF commit SERVER
-func archiveStages(env *Env, s *config.Section) ([]stage, error) {
+func archiveStages(env *Env, s *server.Server) ([]stage, error) {
 	conf := []string{"-c", env.Cfg.MainFile}
 	comp, err := compressArgs(s)
 	if err != nil {
@@ -47,9 +46,9 @@ func archiveStages(env *Env, s *config.Section) ([]stage, error) {
 }
 
 // compressArgs gives barman-wal-compress the server's compression options.
-func compressArgs(s *config.Section) ([]string, error) {
+func compressArgs(s *server.Server) ([]string, error) {
 	args := []string{"--records"}
-	algo := s.Get("compression")
+	algo := s.WAL.Codec.Compression
 	if algo == "" {
 		return append(args, "-c", "none"), nil
 	}
@@ -58,16 +57,16 @@ func compressArgs(s *config.Section) ([]string, error) {
 		return nil, err
 	}
 	args = append(args, "-c", algo)
-	if lvl := s.Get("compression_level"); lvl != "" && algo != "custom" {
+	if lvl := s.WAL.CompressionLevel; lvl != "" && algo != "custom" {
 		args = append(args, "-l", lvl)
 	}
-	if f := s.Get("custom_compression_filter"); f != "" {
+	if f := s.WAL.CompressionFilter; f != "" {
 		args = append(args, "--custom-compression-filter", f)
 	}
-	if f := s.Get("custom_decompression_filter"); f != "" {
+	if f := s.WAL.Codec.DecompressionFilter; f != "" {
 		args = append(args, "--custom-decompression-filter", f)
 	}
-	if m := s.Get("custom_compression_magic"); m != "" {
+	if m := s.Section.Get("custom_compression_magic"); m != "" {
 		args = append(args, "--custom-compression-magic", m)
 	}
 	return args, nil
@@ -76,13 +75,13 @@ func compressArgs(s *config.Section) ([]string, error) {
 // archiveWAL runs the pipeline under the server's archive-wal lock (wait
 // up to wait; 0: fail at once if another run holds it) and prints what it
 // archived, as Barman does.
-func archiveWAL(env *Env, s *config.Section, wait time.Duration) error {
+func archiveWAL(env *Env, s *server.Server, wait time.Duration) error {
 	lk, err := lock.Acquire(env.Ctx, lock.File(env.Cfg.Global.Get("barman_lock_directory"), s.Name, "archive-wal"), "archive-wal", wait)
 	if err != nil {
 		return err
 	}
 	defer lk.Unlock()
-	if err := archive.LayoutOf(env.Cfg, s).EnsureDirs(); err != nil {
+	if err := s.Layout.EnsureDirs(); err != nil {
 		return err
 	}
 	stages, err := archiveStages(env, s)

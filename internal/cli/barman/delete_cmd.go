@@ -1,11 +1,9 @@
 package barman
 
 import (
-	"slices"
-	"strings"
+	"github.com/gobarman/barman/pkg/server"
 
 	"github.com/gobarman/barman/pkg/catalog"
-	"github.com/gobarman/barman/pkg/config"
 	"github.com/gobarman/barman/pkg/lock"
 )
 
@@ -35,7 +33,7 @@ func (c *DeleteCmd) Run(env *Env) error {
 
 // isRunning reports (as an error) a backup being taken: the oldest
 // backup, STARTED or EMPTY, while the server's backup lock is held.
-func isRunning(env *Env, s *config.Section, lockDir string, b *catalog.BackupInfo, oldest bool) bool {
+func isRunning(env *Env, s *server.Server, lockDir string, b *catalog.BackupInfo, oldest bool) bool {
 	st := b.Status()
 	if !oldest || st != catalog.StatusStarted && st != catalog.StatusEmpty {
 		return false
@@ -51,11 +49,6 @@ func isRunning(env *Env, s *config.Section, lockDir string, b *catalog.BackupInf
 
 // concurrentBackup reports whether the server takes concurrent backups
 // (Barman's default; exclusive only when asked, and never with postgres).
-func concurrentBackup(s *config.Section) bool {
-	var opts []string
-	for _, o := range strings.Split(s.Get("backup_options"), ",") {
-		opts = append(opts, strings.TrimSpace(o))
-	}
-	exclusive := slices.Contains(opts, "exclusive_backup") && !slices.Contains(opts, "concurrent_backup")
-	return !exclusive || s.Get("backup_method") == "postgres"
+func concurrentBackup(s *server.Server) bool {
+	return !s.Backup.Exclusive
 }

@@ -2,6 +2,7 @@ package barman
 
 import (
 	"context"
+	"github.com/gobarman/barman/pkg/server"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -276,8 +277,11 @@ func TestPurgeBeforeHooksWithoutXlogDBLock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := env.Cfg.Server("pg")
-	cat, err := backups.Load(layoutOf(env.Cfg, s))
+	s, err := server.New(env.Cfg, env.Cfg.Server("pg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, err := backups.Load(s.Layout)
 	if err != nil {
 		t.Fatal(err)
 	}

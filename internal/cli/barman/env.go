@@ -10,6 +10,7 @@ import (
 
 	"github.com/gobarman/barman/internal/cli/clikit"
 	"github.com/gobarman/barman/pkg/config"
+	"github.com/gobarman/barman/pkg/server"
 )
 
 // Env is what every command gets: the loaded configuration, the output
@@ -66,18 +67,22 @@ func (e *Env) openLog(stderr io.Writer) (*slog.Logger, error) {
 
 // Servers resolves command arguments to configured servers; "all" means
 // every server.
-func (e *Env) Servers(names []string) ([]*config.Section, error) {
+func (e *Env) Servers(names []string) ([]*server.Server, error) {
 	if len(names) == 1 && names[0] == "all" {
-		return e.Cfg.Servers, nil
+		return server.All(e.Cfg)
 	}
-	var out []*config.Section
+	var out []*server.Server
 	for _, n := range names {
 		s := e.Cfg.Server(n)
 		if s == nil {
 			return nil, clikit.WithHint(fmt.Errorf("unknown server %q", n),
 				"'barman list-servers' shows the servers of %s", e.Cfg.MainFile)
 		}
-		out = append(out, s)
+		srv, err := server.New(e.Cfg, s)
+		if err != nil {
+			return nil, clikit.WithHint(err, "fix the server's section in %s", e.Cfg.MainFile)
+		}
+		out = append(out, srv)
 	}
 	return out, nil
 }

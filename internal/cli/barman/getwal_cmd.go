@@ -8,8 +8,8 @@ import (
 	"path/filepath"
 	"sort"
 
-	"github.com/gobarman/barman/pkg/archive"
 	"github.com/gobarman/barman/internal/cli/clikit"
+	"github.com/gobarman/barman/pkg/archive"
 	"github.com/gobarman/barman/pkg/compress"
 	"github.com/gobarman/barman/pkg/fsutil"
 	"github.com/gobarman/barman/pkg/walname"
@@ -34,7 +34,7 @@ func (c *GetWALCmd) Run(env *Env) error {
 	if err != nil {
 		return err
 	}
-	a := archive.New(env.Cfg, servers[0], env.Log)
+	a := servers[0].Archive(env.Log)
 	switch {
 	case c.Test:
 		env.Out.Info("Ready to retrieve WAL files from the server %s", a.Server)

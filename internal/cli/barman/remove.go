@@ -3,15 +3,15 @@ package barman
 import (
 	"errors"
 	"fmt"
+	"github.com/gobarman/barman/pkg/server"
 	"os"
 	"slices"
 	"time"
 
+	"github.com/gobarman/barman/internal/cli/clikit"
 	"github.com/gobarman/barman/pkg/archive"
 	"github.com/gobarman/barman/pkg/backups"
 	"github.com/gobarman/barman/pkg/catalog"
-	"github.com/gobarman/barman/internal/cli/clikit"
-	"github.com/gobarman/barman/pkg/config"
 	"github.com/gobarman/barman/pkg/hooks"
 	"github.com/gobarman/barman/pkg/lock"
 	"github.com/gobarman/barman/pkg/retention"
@@ -37,7 +37,7 @@ import (
 // minimum_redundancy, say) is the server's delete lock, held throughout.
 type remover struct {
 	env     *Env
-	s       *config.Section
+	s       *server.Server
 	lockDir string
 	hooks   *hooks.Runner
 	// report is set when the retention policy removes the backups.
@@ -57,9 +57,9 @@ type removal struct {
 	err     error
 }
 
-func newRemover(env *Env, s *config.Section, report *retention.Report) *remover {
+func newRemover(env *Env, s *server.Server, report *retention.Report) *remover {
 	return &remover{env: env, s: s, lockDir: env.Cfg.Global.Get("barman_lock_directory"), report: report,
-		hooks: &hooks.Runner{Scripts: s, Server: s.Name, ConfigFile: env.Cfg.MainFile, Version: clikit.Version(), Log: env.Log}}
+		hooks: &hooks.Runner{Scripts: s.Section, Server: s.Name, ConfigFile: env.Cfg.MainFile, Version: clikit.Version(), Log: env.Log}}
 }
 
 // remove removes the backups ids, in that order, and returns how many
@@ -160,7 +160,7 @@ func (r *remover) lockError(err error, busy string) {
 // simulation reads the catalogue and xlog.db again, under the locks:
 // another process may have changed them since they were first read.
 func (r *remover) simulation() (*backups.Simulation, error) {
-	l := layoutOf(r.env.Cfg, r.s)
+	l := r.s.Layout
 	cat, err := backups.Load(l)
 	if err != nil {
 		return nil, err
@@ -216,7 +216,7 @@ func (r *remover) takeOut(sim *backups.Simulation, rm *removal) bool {
 			return false
 		}
 		rm.wals, rm.purge = st.WALs, st.Purge
-	} else if err = cat.Deletable(rm.b, r.s.Int("minimum_redundancy")); errors.As(err, &skip) {
+	} else if err = cat.Deletable(rm.b, r.s.Retention.MinimumRedundancy); errors.As(err, &skip) {
 		r.env.Out.Warning("%s", skip.Msg)
 		return false
 	} else if err == nil {
@@ -253,7 +253,7 @@ func (r *remover) finish(out []*removal) {
 		rm.wals = r.preWALHooks(rm.wals)
 		wals = append(wals, rm.wals...)
 	}
-	l := layoutOf(r.env.Cfg, r.s)
+	l := r.s.Layout
 	warnings, xlogErr := r.dropWALs(l, "delete", wals)
 	if xlogErr != nil {
 		r.env.Out.Error("cannot rewrite %s: %v; the WAL files of the removed backups stay archived", l.XlogDBPath(), xlogErr)
@@ -301,7 +301,7 @@ func (r *remover) finishOne(l *catalog.Layout, rm *removal, gone bool, warnings 
 // walEnv is the environment of the wal_delete hook scripts.
 func (r *remover) walEnv(e catalog.WALEntry) map[string]string {
 	return map[string]string{
-		"BARMAN_SEGMENT": e.Name, "BARMAN_FILE": layoutOf(r.env.Cfg, r.s).WALPath(e.Name),
+		"BARMAN_SEGMENT": e.Name, "BARMAN_FILE": r.s.Layout.WALPath(e.Name),
 		"BARMAN_SIZE": fmt.Sprint(e.Size), "BARMAN_TIMESTAMP": e.TimeText, "BARMAN_COMPRESSION": e.Compression,
 	}
 }
@@ -374,7 +374,7 @@ func (r *remover) purgeBefore(b *catalog.BackupInfo) ([]string, error) {
 		return nil, err
 	}
 	defer dl.Unlock()
-	l := layoutOf(r.env.Cfg, r.s)
+	l := r.s.Layout
 	var wals []catalog.WALEntry
 	err = r.withXlogDB("backup", func() error {
 		entries, err := l.ReadXlogDB()

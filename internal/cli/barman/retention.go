@@ -2,31 +2,26 @@ package barman
 
 import (
 	"fmt"
+	"github.com/gobarman/barman/pkg/server"
 	"time"
 
 	"github.com/gobarman/barman/pkg/backups"
 	"github.com/gobarman/barman/pkg/catalog"
-	"github.com/gobarman/barman/pkg/config"
 	"github.com/gobarman/barman/pkg/retention"
 )
 
 // serverPolicy returns the server's retention settings; ok is false when
 // it has no retention policy (nothing is removed automatically).
-func serverPolicy(s *config.Section) (p retention.Policy, ok bool) {
-	text := s.Get("retention_policy")
-	if text == "" {
+func serverPolicy(s *server.Server) (p retention.Policy, ok bool) {
+	if s.Retention.Policy == nil {
 		return p, false
 	}
-	rp, err := config.ParseRetentionPolicy(text)
-	if err != nil { // the configuration loader refuses it first
-		return p, false
-	}
-	return retention.Policy{RetentionPolicy: rp, MinimumRedundancy: s.Int("minimum_redundancy")}, true
+	return retention.Policy{RetentionPolicy: *s.Retention.Policy, MinimumRedundancy: s.Retention.MinimumRedundancy}, true
 }
 
 // retentionReport judges the backups of cat by the server's policy now;
 // nil when the server has none.
-func retentionReport(env *Env, s *config.Section, cat *backups.Catalogue) (*retention.Report, error) {
+func retentionReport(env *Env, s *server.Server, cat *backups.Catalogue) (*retention.Report, error) {
 	p, ok := serverPolicy(s)
 	if !ok {
 		return nil, nil
@@ -52,8 +47,8 @@ func retentionStatus(rep *retention.Report, b *catalog.BackupInfo) string {
 
 // enforceRetention removes the server's OBSOLETE backups, oldest first,
 // with the WAL files only they needed (`barman cron`).
-func enforceRetention(env *Env, s *config.Section) error {
-	cat, err := backups.Load(layoutOf(env.Cfg, s))
+func enforceRetention(env *Env, s *server.Server) error {
+	cat, err := backups.Load(s.Layout)
 	if err != nil {
 		return err
 	}
@@ -73,8 +68,8 @@ func enforceRetention(env *Env, s *config.Section) error {
 
 // retentionDryRun prints what enforceRetention would remove from the
 // server, and why, without removing anything.
-func retentionDryRun(env *Env, s *config.Section) error {
-	l := layoutOf(env.Cfg, s)
+func retentionDryRun(env *Env, s *server.Server) error {
+	l := s.Layout
 	cat, err := backups.Load(l)
 	if err != nil {
 		return err
@@ -116,7 +111,7 @@ func retentionDryRun(env *Env, s *config.Section) error {
 }
 
 // planRetention simulates the removal of the OBSOLETE backups.
-func planRetention(rep *retention.Report, cat *backups.Catalogue, l *catalog.Layout, s *config.Section) ([]retention.Step, error) {
+func planRetention(rep *retention.Report, cat *backups.Catalogue, l *catalog.Layout, s *server.Server) ([]retention.Step, error) {
 	if len(rep.Obsolete(cat)) == 0 {
 		return nil, nil
 	}
@@ -128,7 +123,7 @@ func planRetention(rep *retention.Report, cat *backups.Catalogue, l *catalog.Lay
 }
 
 // dryRunStep prints one step of the plan and returns it for -f json.
-func dryRunStep(env *Env, s *config.Section, st retention.Step) map[string]any {
+func dryRunStep(env *Env, s *server.Server, st retention.Step) map[string]any {
 	out := env.Out
 	doc := map[string]any{"backup_id": st.Backup.ID, "reason": st.Verdict.Reason}
 	if st.Skip != "" {
@@ -164,9 +159,9 @@ func colonIf(b bool) string {
 
 // retentionSummary is the retention line of show-server: whether the
 // policy is enforced and whether minimum_redundancy is met.
-func retentionSummary(s *config.Section, cat *backups.Catalogue) (policies, redundancy string) {
+func retentionSummary(s *server.Server, cat *backups.Catalogue) (policies, redundancy string) {
 	done := len(cat.Filter(catalog.StatusDone))
-	min := s.Int("minimum_redundancy")
+	min := s.Retention.MinimumRedundancy
 	redundancy = fmt.Sprintf("satisfied (%d/%d)", done, min)
 	if done < min {
 		redundancy = fmt.Sprintf("FAILED (%d/%d)", done, min)
@@ -175,5 +170,5 @@ func retentionSummary(s *config.Section, cat *backups.Catalogue) (policies, redu
 	if !ok {
 		return "not enforced", redundancy
 	}
-	return fmt.Sprintf("enforced (mode: %s, retention: %s, WAL retention: MAIN)", s.Get("retention_policy_mode"), p.Text), redundancy
+	return fmt.Sprintf("enforced (mode: %s, retention: %s, WAL retention: MAIN)", s.Retention.Mode, p.Text), redundancy
 }

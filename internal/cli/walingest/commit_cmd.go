@@ -89,7 +89,7 @@ func (cmd *commitCmd) commit(e *runEnv, s *server, c *archive.Committer, todo []
 
 // postArchive runs the post archive hooks for a committed file.
 func (s *server) postArchive(e *runEnv, r *stream.WALFile, err error) {
-	if s.sec.Get("post_archive_script") == "" && s.sec.Get("post_archive_retry_script") == "" {
+	if s.sec.WAL.Hooks.Post == "" && s.sec.WAL.Hooks.PostRetry == "" {
 		return
 	}
 	msg := ""

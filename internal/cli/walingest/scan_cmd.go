@@ -8,9 +8,9 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/gobarman/barman/internal/cli/clikit"
 	"github.com/gobarman/barman/pkg/archive"
 	"github.com/gobarman/barman/pkg/catalog"
-	"github.com/gobarman/barman/internal/cli/clikit"
 	"github.com/gobarman/barman/pkg/hooks"
 	"github.com/gobarman/barman/pkg/stream"
 )
@@ -113,7 +113,7 @@ func (cmd *scanCmd) paths(e *runEnv, s *server) ([]string, error) {
 	}
 	batch := cmd.BatchSize
 	if batch < 0 {
-		batch = s.sec.Int("archiver_batch_size")
+		batch = s.sec.WAL.ArchiverBatchSize
 	}
 	var out []string
 	l := s.arch.Layout
@@ -154,7 +154,7 @@ func readPaths(e *runEnv, from string, null bool) ([]string, error) {
 
 // preArchive runs the pre archive hooks for a file.
 func (s *server) preArchive(e *runEnv, p string) error {
-	if s.sec.Get("pre_archive_script") == "" && s.sec.Get("pre_archive_retry_script") == "" {
+	if s.sec.WAL.Hooks.Pre == "" && s.sec.WAL.Hooks.PreRetry == "" {
 		return nil
 	}
 	env := map[string]string{"BARMAN_SEGMENT": filepath.Base(p), "BARMAN_FILE": p, "BARMAN_COMPRESSION": ""}
