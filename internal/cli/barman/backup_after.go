@@ -147,7 +147,7 @@ func (r *run) purgeBeforeFirst() {
 		return
 	}
 	r.env.Out.Info("This is the first backup for server %s", r.srv.Name)
-	names, err := newRemover(r.env, r.srv, nil).purgeBefore(r.info)
+	names, err := r.env.Remover(r.srv).PurgeBefore(r.env.Ctx, r.info)
 	if err != nil {
 		r.env.Out.Warning("cannot remove the WAL files archived before the first backup: %v", err)
 		return

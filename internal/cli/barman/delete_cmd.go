@@ -24,8 +24,7 @@ func (c *DeleteCmd) Run(env *Env) error {
 	if b == nil {
 		return nil
 	}
-	rm := newRemover(env, s, nil)
-	if isRunning(env, s, rm.lockDir, b, cat.Oldest() == b) || rm.remove([]string{b.ID}) == 0 {
+	if isRunning(env, s, s.LockDir, b, cat.Oldest() == b) || env.Remover(s).Remove(env.Ctx, []string{b.ID}) == 0 {
 		env.Out.Error("Cannot delete backup (%s %s)", s.Name, b.ID)
 	}
 	return nil

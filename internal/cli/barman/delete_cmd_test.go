@@ -285,7 +285,7 @@ func TestPurgeBeforeHooksWithoutXlogDBLock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	names, err := newRemover(env, s, nil).purgeBefore(cat.Get(newest34))
+	names, err := env.Remover(s).PurgeBefore(env.Ctx, cat.Get(newest34))
 	if err != nil || len(names) == 0 {
 		t.Fatalf("purged %v: %v; stderr %s", names, err, stderr.String())
 	}

@@ -10,6 +10,8 @@ import (
 
 	"github.com/gobarman/barman/internal/cli/clikit"
 	"github.com/gobarman/barman/pkg/config"
+	"github.com/gobarman/barman/pkg/hooks"
+	"github.com/gobarman/barman/pkg/removal"
 	"github.com/gobarman/barman/pkg/server"
 )
 
@@ -85,4 +87,14 @@ func (e *Env) Servers(names []string) ([]*server.Server, error) {
 		out = append(out, srv)
 	}
 	return out, nil
+}
+
+// Hooks returns the runner of server s's hook scripts.
+func (e *Env) Hooks(s *server.Server) *hooks.Runner {
+	return &hooks.Runner{Scripts: s.Section, Server: s.Name, ConfigFile: e.Cfg.MainFile, Version: clikit.Version(), Log: e.Log}
+}
+
+// Remover returns the job that removes server s's backups and WAL files.
+func (e *Env) Remover(s *server.Server) *removal.Remover {
+	return removal.New(s, e.Hooks(s), e.Out, e.Log)
 }

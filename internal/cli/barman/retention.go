@@ -2,6 +2,7 @@ package barman
 
 import (
 	"fmt"
+	"github.com/gobarman/barman/pkg/removal"
 	"github.com/gobarman/barman/pkg/server"
 	"time"
 
@@ -10,30 +11,10 @@ import (
 	"github.com/gobarman/barman/pkg/retention"
 )
 
-// serverPolicy returns the server's retention settings; ok is false when
-// it has no retention policy (nothing is removed automatically).
-func serverPolicy(s *server.Server) (p retention.Policy, ok bool) {
-	if s.Retention.Policy == nil {
-		return p, false
-	}
-	return retention.Policy{RetentionPolicy: *s.Retention.Policy, MinimumRedundancy: s.Retention.MinimumRedundancy}, true
-}
-
 // retentionReport judges the backups of cat by the server's policy now;
 // nil when the server has none.
 func retentionReport(env *Env, s *server.Server, cat *backups.Catalogue) (*retention.Report, error) {
-	p, ok := serverPolicy(s)
-	if !ok {
-		return nil, nil
-	}
-	rep, err := retention.Evaluate(p, cat, time.Now())
-	if err != nil {
-		return nil, err
-	}
-	for _, w := range rep.Warnings {
-		env.Log.Warn(w, "server", s.Name)
-	}
-	return rep, nil
+	return removal.Evaluate(s, cat, time.Now(), env.Log)
 }
 
 // retentionStatus is b's status in rep, "" without a policy (list-backups
@@ -45,25 +26,9 @@ func retentionStatus(rep *retention.Report, b *catalog.BackupInfo) string {
 	return string(rep.Status(b.ID))
 }
 
-// enforceRetention removes the server's OBSOLETE backups, oldest first,
-// with the WAL files only they needed (`barman cron`).
+// enforceRetention removes the server's OBSOLETE backups (`barman cron`).
 func enforceRetention(env *Env, s *server.Server) error {
-	cat, err := backups.Load(s.Layout)
-	if err != nil {
-		return err
-	}
-	rep, err := retentionReport(env, s, cat)
-	if rep == nil || err != nil {
-		return err
-	}
-	var ids []string
-	for _, b := range rep.Obsolete(cat) {
-		ids = append(ids, b.ID)
-	}
-	if len(ids) > 0 {
-		newRemover(env, s, rep).remove(ids)
-	}
-	return nil
+	return env.Remover(s).Enforce(env.Ctx)
 }
 
 // retentionDryRun prints what enforceRetention would remove from the
@@ -94,7 +59,7 @@ func retentionDryRun(env *Env, s *server.Server) error {
 		out.Info("\t%s %s: %s", b.ID, v.Status, v.Reason)
 		verdicts = append(verdicts, map[string]any{"backup_id": b.ID, "retention_status": string(v.Status), "reason": v.Reason})
 	}
-	steps, err := planRetention(rep, cat, l, s)
+	steps, err := removal.Plan(s, rep, cat)
 	if err != nil {
 		return err
 	}
@@ -108,18 +73,6 @@ func retentionDryRun(env *Env, s *server.Server) error {
 	out.Result(s.Name, map[string]any{"retention_policy": rep.Policy.Text, "minimum_redundancy": rep.Policy.MinimumRedundancy,
 		"now": rep.Now.Format(time.RFC3339), "backups": verdicts, "remove": plan})
 	return nil
-}
-
-// planRetention simulates the removal of the OBSOLETE backups.
-func planRetention(rep *retention.Report, cat *backups.Catalogue, l *catalog.Layout, s *server.Server) ([]retention.Step, error) {
-	if len(rep.Obsolete(cat)) == 0 {
-		return nil, nil
-	}
-	entries, err := l.ReadXlogDB()
-	if err != nil {
-		return nil, err
-	}
-	return retention.Plan(rep, backups.NewSimulation(cat, entries, concurrentBackup(s)))
 }
 
 // dryRunStep prints one step of the plan and returns it for -f json.
@@ -166,7 +119,7 @@ func retentionSummary(s *server.Server, cat *backups.Catalogue) (policies, redun
 	if done < min {
 		redundancy = fmt.Sprintf("FAILED (%d/%d)", done, min)
 	}
-	p, ok := serverPolicy(s)
+	p, ok := removal.Policy(s)
 	if !ok {
 		return "not enforced", redundancy
 	}

@@ -2,6 +2,7 @@ package barman
 
 import (
 	"fmt"
+	"github.com/gobarman/barman/pkg/removal"
 	"github.com/gobarman/barman/pkg/server"
 	"sort"
 	"strings"
@@ -70,7 +71,7 @@ func serverValues(s *server.Server) map[string]any {
 // Barman's status command: whether it is enforced, and whether
 // minimum_redundancy is met.
 func addRetention(env *Env, s *server.Server, values map[string]any) {
-	if p, ok := serverPolicy(s); ok {
+	if p, ok := removal.Policy(s); ok {
 		values["retention_policy"] = p.Text
 		values["wal_retention_policy"] = "MAIN"
 	}
