@@ -24,7 +24,20 @@ func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
 // WriteAtomic creates a temporary file next to path, lets fill write into it,
 // then fsyncs it, renames it to path and fsyncs the directory. On any error
 // the temporary file is removed and path is left untouched.
-func WriteAtomic(path string, perm os.FileMode, fill func(io.Writer) error) (err error) {
+func WriteAtomic(path string, perm os.FileMode, fill func(io.Writer) error) error {
+	return writeAtomic(path, perm, fill, os.Rename)
+}
+
+// WriteAtomicNew is WriteAtomic for a path that must not exist: the file
+// is moved into place with renameat2(RENAME_NOREPLACE), so that a file
+// another process put at path between a caller's check and the rename is
+// never replaced. Then the error wraps fs.ErrExist and path keeps what it
+// held.
+func WriteAtomicNew(path string, perm os.FileMode, fill func(io.Writer) error) error {
+	return writeAtomic(path, perm, fill, RenameNoReplace)
+}
+
+func writeAtomic(path string, perm os.FileMode, fill func(io.Writer) error, rename func(from, to string) error) (err error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
@@ -51,7 +64,7 @@ func WriteAtomic(path string, perm os.FileMode, fill func(io.Writer) error) (err
 	if err = tmp.Close(); err != nil {
 		return fmt.Errorf("close %q: %w", tmp.Name(), err)
 	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
+	if err = rename(tmp.Name(), path); err != nil {
 		return fmt.Errorf("rename %q to %q: %w", tmp.Name(), path, err)
 	}
 	return SyncDir(dir)
