@@ -105,7 +105,7 @@ func TestRecordsDestIdenticalSyncFails(t *testing.T) {
 	rec := earlierRun(t, "00000001000000000000000E", "none")
 	watchSync(t, errors.New("input/output error"))
 	wal, errs, err := records(t, Options{Algo: "none"}, rec)
-	var re *ReportedError
+	var re *stream.ReportedError
 	if !errors.As(err, &re) || len(wal) != 0 || len(errs) != 1 || errs[0].Code != stream.CodeIO || errs[0].Path != rec.Dest {
 		t.Errorf("%v: records %v, errors %+v", err, wal, errs)
 	}

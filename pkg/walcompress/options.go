@@ -2,7 +2,6 @@ package walcompress
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"runtime"
 
@@ -52,12 +51,4 @@ func (o *Options) compressOptions(ctx context.Context) []compress.Option {
 		compress.WithContext(ctx),
 		compress.WithStderr(o.Stderr, o.Name+": "),
 	}
-}
-
-// ReportedError is the error of a record-mode run in which files failed:
-// each failure was written as an error record and told on Options.Stderr.
-type ReportedError struct{ Errors int64 }
-
-func (e *ReportedError) Error() string {
-	return fmt.Sprintf("%d file(s) could not be compressed (see the error records)", e.Errors)
 }

@@ -60,7 +60,7 @@ func LimitMemory(jobs int) (restore func()) {
 // writes the records, updated, to out, with every other record passed on
 // as it came and a summary record at the end. Files that fail get an
 // error record (and a line on o.Stderr); the run goes on, and returns a
-// *ReportedError.
+// *stream.ReportedError.
 func Records(parent context.Context, o Options, in io.Reader, out io.Writer) error {
 	start := time.Now()
 	o.defaults()
@@ -212,7 +212,7 @@ func (r *recordRun) finish(parent context.Context, start time.Time) error {
 	case r.outErr != nil:
 		return fmt.Errorf("write standard output: %w", r.outErr)
 	case r.errs > 0:
-		return &ReportedError{Errors: r.errs} // already told
+		return &stream.ReportedError{Stage: Stage, Errors: r.errs} // already told
 	}
 	return nil
 }

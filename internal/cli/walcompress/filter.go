@@ -41,9 +41,5 @@ func (c *cli) runFilter(ctx context.Context, stdin io.Reader, stdout, stderr io.
 // limit this process can afford (it runs nothing else).
 func (c *cli) runRecords(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer) error {
 	defer lib.LimitMemory(c.Jobs)()
-	err := lib.Records(ctx, c.options(stderr), stdin, stdout)
-	if _, ok := err.(*lib.ReportedError); ok {
-		return &clikit.ExitError{Code: clikit.ExitFailure} // already told
-	}
-	return err
+	return lib.Records(ctx, c.options(stderr), stdin, stdout)
 }

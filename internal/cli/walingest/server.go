@@ -2,6 +2,7 @@ package walingest
 
 import (
 	"fmt"
+	"github.com/gobarman/barman/pkg/archiving"
 	"log/slog"
 
 	"github.com/gobarman/barman/internal/cli/clikit"
@@ -18,6 +19,7 @@ type server struct {
 	arch  *archive.Archive
 	hooks *hooks.Runner
 	log   *slog.Logger
+	job   *archiving.Job
 }
 
 func (e *runEnv) server(serverName string) (*server, error) {
@@ -34,6 +36,8 @@ func (e *runEnv) server(serverName string) (*server, error) {
 		return nil, clikit.WithHint(err, "fix the server's section in %s", cfg.MainFile)
 	}
 	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	return &server{cfg: cfg, sec: sec, arch: sec.Archive(log), log: log,
-		hooks: &hooks.Runner{Scripts: section, Server: sec.Name, ConfigFile: cfg.MainFile, Version: clikit.Version(), Log: log}}, nil
+	s := &server{cfg: cfg, sec: sec, arch: sec.Archive(log), log: log,
+		hooks: &hooks.Runner{Scripts: section, Server: sec.Name, ConfigFile: cfg.MainFile, Version: clikit.Version(), Log: log}}
+	s.job = &archiving.Job{Server: sec, Archive: s.arch, Hooks: s.hooks, Stderr: e.stderr}
+	return s, nil
 }
