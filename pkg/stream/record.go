@@ -50,6 +50,7 @@ const (
 	CodeFilter         = "filter"          // a custom compression filter failed or lost data
 	CodeChecksum       = "checksum"        // a backup file does not match its manifest checksum
 	CodeUnsafePath     = "unsafe_path"     // a record would be written outside its destination
+	CodeRetry          = "retry"           // a failed copy starts again from scratch: the records before this one are void
 )
 
 // WALFile ("wal_file") is a WAL file moving through ingest → compress →

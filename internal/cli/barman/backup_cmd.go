@@ -1,11 +1,16 @@
 package barman
 
 import (
+	"context"
 	"errors"
 	"fmt"
-	"github.com/gobarman/barman/pkg/server"
 	"sync"
 	"time"
+
+	"github.com/gobarman/barman/pkg/backupjob"
+	"github.com/gobarman/barman/pkg/backups"
+	"github.com/gobarman/barman/pkg/check"
+	"github.com/gobarman/barman/pkg/server"
 )
 
 // BackupCmd is `barman backup SERVER...|all`.
@@ -31,7 +36,7 @@ func (c *BackupCmd) Validate() error {
 	if c.ImmediateCheckpoint && c.NoImmediateCheckpoint {
 		return errors.New("--immediate-checkpoint and --no-immediate-checkpoint exclude each other")
 	}
-	if c.Name != "" && backupIDPattern.MatchString(c.Name) {
+	if c.Name != "" && backups.IsBackupID(c.Name) {
 		return fmt.Errorf("backup name %q looks like a backup ID: choose another", c.Name)
 	}
 	return nil
@@ -46,7 +51,7 @@ func (c *BackupCmd) Run(env *Env) error {
 	var mu sync.Mutex
 	var failed []string
 	one := func(s *server.Server) {
-		if err := c.backup(env, s); err != nil {
+		if _, err := backupJob(env, s, c.options()).Run(env.Ctx); err != nil {
 			mu.Lock()
 			failed = append(failed, s.Name)
 			mu.Unlock()
@@ -71,55 +76,41 @@ func (c *BackupCmd) Run(env *Env) error {
 	return nil
 }
 
-func (c *BackupCmd) fast(s *server.Server) bool {
+// options turns the flags into the job's overrides.
+func (c *BackupCmd) options() backupjob.Options {
+	o := backupjob.Options{Name: c.Name, Jobs: c.Jobs, Bwlimit: c.Bwlimit, Reuse: c.ReuseBackup,
+		Wait: c.Wait, WaitTimeout: time.Duration(c.WaitTimeout) * time.Second}
 	switch {
 	case c.ImmediateCheckpoint:
-		return true
+		o.Checkpoint = backupjob.CheckpointImmediate
 	case c.NoImmediateCheckpoint:
-		return false
+		o.Checkpoint = backupjob.CheckpointSpread
 	}
-	return s.Backup.ImmediateCheckpoint
-}
-
-// bwlimit is the copy's limit in kilobytes per second (0: none).
-func (c *BackupCmd) bwlimit(s *server.Server) int {
-	if c.Bwlimit > 0 {
-		return c.Bwlimit
-	}
-	return s.Backup.BandwidthLimit
-}
-
-func (c *BackupCmd) keepalive(s *server.Server) time.Duration {
 	if c.KeepaliveInterval >= 0 {
-		return time.Duration(c.KeepaliveInterval) * time.Second
+		o.Keepalive = ptr(time.Duration(c.KeepaliveInterval) * time.Second)
 	}
-	return s.Backup.KeepaliveInterval
-}
-
-func (c *BackupCmd) jobs(s *server.Server) int {
-	if c.Jobs > 0 {
-		return c.Jobs
-	}
-	return s.Backup.ParallelJobs
-}
-
-func (c *BackupCmd) retries(s *server.Server) (int, time.Duration) {
-	if c.NoRetry {
-		return 0, 0
-	}
-	times, sleep := s.Backup.RetryTimes, s.Backup.RetrySleep
 	if c.RetryTimes >= 0 {
-		times = c.RetryTimes
+		o.RetryTimes = ptr(c.RetryTimes)
 	}
 	if c.RetrySleep >= 0 {
-		sleep = time.Duration(c.RetrySleep) * time.Second
+		o.RetrySleep = ptr(time.Duration(c.RetrySleep) * time.Second)
 	}
-	return times, sleep
+	if c.NoRetry {
+		o.RetryTimes, o.RetrySleep = ptr(0), ptr(time.Duration(0))
+	}
+	return o
 }
 
-func (c *BackupCmd) reuse(s *server.Server) string {
-	if c.ReuseBackup != "" {
-		return c.ReuseBackup
+func ptr[T any](v T) *T { return &v }
+
+// backupJob wires the backup job of s to the front-end: its output, the
+// checks, WAL archiving and the removal of WAL before the first backup.
+func backupJob(env *Env, s *server.Server, o backupjob.Options) *backupjob.Job {
+	return &backupjob.Job{Server: s, Options: o, Report: env.Out, Log: env.Log, ConfigFile: env.Cfg.MainFile,
+		Progress:    func(poll func() (int64, int64)) func() { return showProgress(env.Stderr, poll) },
+		SizeFirst:   isTerminal(env.Stderr),
+		Checks:      func(context.Context) []check.Result { return runChecks(env, s) },
+		ArchiveWAL:  func(context.Context) error { return archiveWAL(env, s, 30*time.Second) },
+		PurgeBefore: env.Remover(s).PurgeBefore,
 	}
-	return s.Backup.Reuse
 }

@@ -2,6 +2,7 @@ package barman
 
 import (
 	"github.com/gobarman/barman/internal/cli/clikit"
+	"github.com/gobarman/barman/pkg/backupjob"
 	"github.com/gobarman/barman/pkg/backups"
 	"github.com/gobarman/barman/pkg/catalog"
 )
@@ -27,7 +28,7 @@ func (c *CheckBackupCmd) Run(env *Env) error {
 	if err != nil {
 		return err
 	}
-	st, err := checkBackup(env, servers[0], b.ID)
+	st, err := backupjob.Promote(servers[0], env.Log, b.ID)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package barman
 import (
 	"errors"
 	"fmt"
+	"github.com/gobarman/barman/pkg/backupjob"
 	"github.com/gobarman/barman/pkg/server"
 
 	"github.com/gobarman/barman/pkg/lock"
@@ -52,7 +53,7 @@ func (c *CronCmd) Run(env *Env) error {
 		if err != nil {
 			failed = err
 		}
-		if err := checkWaitingBackups(env, s); err != nil {
+		if err := backupjob.PromoteWaiting(s, env.Log, env.Out); err != nil {
 			failed = err
 		}
 		if err := enforceRetention(env, s); err != nil {

@@ -5,6 +5,8 @@ import (
 	"io"
 	"os"
 	"time"
+
+	"github.com/gobarman/barman/pkg/backups"
 )
 
 // isTerminal reports whether w is a terminal.
@@ -56,4 +58,15 @@ func progressLine(poll func() (int64, int64), elapsed time.Duration) string {
 		line += fmt.Sprintf(", %s left", (time.Duration(float64(total-done)/rate) * time.Second).Round(time.Second))
 	}
 	return line
+}
+
+// prettyBytes is backups.PrettySize for an int64.
+func prettyBytes(n int64) string { return backups.PrettySize(float64(n)) }
+
+// errText is err's message, "" for nil (the hooks' BARMAN_ERROR).
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
 }

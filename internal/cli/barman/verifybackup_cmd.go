@@ -2,6 +2,7 @@ package barman
 
 import (
 	"fmt"
+	"github.com/gobarman/barman/pkg/backupjob"
 	"os"
 	"path/filepath"
 
@@ -33,7 +34,7 @@ func (c *VerifyBackupCmd) Run(env *Env) error {
 		return err
 	}
 	dir := l.BackupPath(b.ID)
-	f, err := os.Open(filepath.Join(dir, ManifestFile))
+	f, err := os.Open(filepath.Join(dir, backupjob.ManifestFile))
 	if err != nil {
 		return clikit.WithHint(fmt.Errorf("backup %s has no manifest: %w", b.ID, err), "backups taken by Barman itself have none; only backups taken by this barman can be verified")
 	}
