@@ -153,7 +153,7 @@ func (j *Job) copyOnce(ctx context.Context, t target) (*copied, error) {
 	defer sink.Close()
 	stop := func() {}
 	if j.Progress != nil {
-		stop = j.Progress(sink.Progress)
+		stop = j.Progress(sink)
 	}
 	res, err := j.transfer(ctx, t, sink)
 	stop()

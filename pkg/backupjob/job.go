@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"strings"
 
+	"github.com/gobarman/barman/pkg/basebackup"
 	"github.com/gobarman/barman/pkg/catalog"
 	"github.com/gobarman/barman/pkg/check"
 	"github.com/gobarman/barman/pkg/lock"
@@ -36,9 +37,9 @@ type Job struct {
 	// goroutine must serialize Writes. The manifest in base/<ID> has the
 	// backup_file records either way.
 	Records io.Writer
-	// Progress shows the copy's progress, polling the bytes written and
-	// expected, until stop is called; nil shows nothing.
-	Progress func(poll func() (done, total int64)) (stop func())
+	// Progress shows the progress of the copy into sink (its Progress and
+	// Totals) until stop is called; nil shows nothing.
+	Progress func(sink *basebackup.Sink) (stop func())
 	// SizeFirst asks BASE_BACKUP for the total size before the copy
 	// (PROGRESS), so that Progress knows how far it is.
 	SizeFirst bool

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gobarman/barman/pkg/backupjob"
 	"github.com/gobarman/barman/pkg/backups"
+	"github.com/gobarman/barman/pkg/basebackup"
 	"github.com/gobarman/barman/pkg/check"
 	"github.com/gobarman/barman/pkg/server"
 )
@@ -107,7 +108,7 @@ func ptr[T any](v T) *T { return &v }
 // checks, WAL archiving and the removal of WAL before the first backup.
 func backupJob(env *Env, s *server.Server, o backupjob.Options) *backupjob.Job {
 	return &backupjob.Job{Server: s, Options: o, Report: env.Out, Log: env.Log, ConfigFile: env.Cfg.MainFile,
-		Progress:    func(poll func() (int64, int64)) func() { return showProgress(env.Stderr, poll) },
+		Progress:    func(sink *basebackup.Sink) func() { return showProgress(env.Stderr, sink.Progress) },
 		SizeFirst:   isTerminal(env.Stderr),
 		Checks:      func(context.Context) []check.Result { return runChecks(env, s) },
 		ArchiveWAL:  func(context.Context) error { return archiveWAL(env, s, 30*time.Second) },
