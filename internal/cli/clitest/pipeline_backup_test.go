@@ -153,7 +153,7 @@ func backupPipeline(t *testing.T, method string) {
 		t.Fatalf("archive-wal exit %d:\n%s%s", code, out, errOut)
 	}
 	dest, newTbs := filepath.Join(pgtest.TempDir(t), "pgdata"), filepath.Join(pgtest.TempDir(t), "tbs1")
-	if out, errOut, code := run(t, "barman", "-c", s.conf, "recover", "--target-immediate", "--tablespace", "tbs1:"+newTbs, "main", piped.ID, dest); code != 0 {
+	if out, errOut, code := run(t, "barman", "-c", s.conf, "recover", "--target-immediate", "--target-action", "promote", "--tablespace", "tbs1:"+newTbs, "main", piped.ID, dest); code != 0 {
 		t.Fatalf("recover exit %d:\n%s%s", code, out, errOut)
 	}
 	pgtest.ChownToOSUser(t, dest, newTbs) // as the summary tells the DBA
@@ -171,7 +171,7 @@ func checkStageSettings(t *testing.T, method, stderr string, pg *pgtest.Postgres
 	t.Helper()
 	if method == "postgres" {
 		log, _ := os.ReadFile(pg.LogFile)
-		if n := len(regexp.MustCompile(`MAX_RATE 200000`).FindAll(log, -1)); n != 2 {
+		if n := len(regexp.MustCompile(`received replication command: BASE_BACKUP .*MAX_RATE 200000`).FindAll(log, -1)); n != 2 {
 			t.Errorf("bandwidth_limit reached %d BASE_BACKUP commands as MAX_RATE, want 2 (barman backup and the stage)", n)
 		}
 		return
