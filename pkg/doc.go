@@ -14,6 +14,7 @@
 //   - walstream: the put-wal stream protocol: many WAL files through one session, each acknowledged once durable.
 //   - walpush:   push --async: the spool, archive_command's wait, and the worker that pushes ahead.
 //   - basebackup: base backups: tar streams over ssh_command, or BASE_BACKUP over replication.
+//   - backupjob: the backup job: checks, lock, backup.info from EMPTY to DONE, hooks, copy with retries, WAL wait.
 //   - backups:   catalogue views: ID shortcuts, WAL info, list/show/list-files, delete.
 //   - restore:   writes a backup's files to a local or SSH destination, checking manifest checksums.
 //   - recovery:  recovery targets, timelines, and the WAL a recovery needs, prepared up to the target.
