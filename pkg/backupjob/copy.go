@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/gobarman/barman/pkg/basebackup"
@@ -65,7 +66,7 @@ func (j *Job) CopyInto(ctx context.Context, dir string) (*Result, error) {
 	if label == "" {
 		label = "barman-basebackup " + j.Server.Name
 	}
-	prev, err := newestCopy(j.Server.Layout)
+	prev, err := j.reusable(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -79,6 +80,30 @@ func (j *Job) CopyInto(ctx context.Context, dir string) (*Result, error) {
 		return nil, err
 	}
 	return &Result{Dir: dir, Status: catalog.Status(sum.Status)}, nil
+}
+
+// reusable returns the catalogue's newest copied backup, whose files
+// reuse_backup = link may share with a copy into dir: none when dir is on
+// another file system (a hard link cannot cross it).
+func (j *Job) reusable(dir string) (*catalog.BackupInfo, error) {
+	prev, err := newestCopy(j.Server.Layout)
+	if err != nil || prev == nil || j.Options.reuse(j.Server) != "link" && j.Options.reuse(j.Server) != "copy" {
+		return prev, err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	if !sameFileSystem(dir, j.Server.Layout.BackupPath(prev.ID)) {
+		j.Report.Warning("%s is not on the file system of backup %s: reuse_backup copies every file", dir, prev.ID)
+		return nil, nil
+	}
+	return prev, nil
+}
+
+// sameFileSystem reports whether a and b are on the same file system.
+func sameFileSystem(a, b string) bool {
+	var sa, sb syscall.Stat_t
+	return syscall.Stat(a, &sa) == nil && syscall.Stat(b, &sb) == nil && sa.Dev == sb.Dev
 }
 
 // newestCopy returns the newest DONE or WAITING_FOR_WALS backup (nil if

@@ -165,3 +165,19 @@ func TestMaxRate(t *testing.T) {
 		}
 	}
 }
+
+func TestSameFileSystem(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		a, b string
+		want bool
+	}{
+		{dir, filepath.Dir(dir), true},
+		{dir, "/proc", false}, // procfs: never the temporary directory's
+		{dir, filepath.Join(dir, "missing"), false},
+	} {
+		if got := sameFileSystem(tc.a, tc.b); got != tc.want {
+			t.Errorf("sameFileSystem(%s, %s) = %v, want %v", tc.a, tc.b, got, tc.want)
+		}
+	}
+}

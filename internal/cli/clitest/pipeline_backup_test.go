@@ -145,7 +145,11 @@ func backupPipeline(t *testing.T, method string) {
 	if !slices.Equal(frontFiles, pipedFiles) {
 		t.Errorf("the pipeline's backup has other files than barman backup's:\n%s\nwant:\n%s", strings.Join(pipedFiles, "\n"), strings.Join(frontFiles, "\n"))
 	}
-	checkStageSettings(t, method, errOut, pg, l, front.ID, piped.ID)
+	copyDir := filepath.Join(pgtest.TempDir(t), "copy")
+	if out, errOut, code := run(t, "barman-basebackup", "-c", s.conf, "main", copyDir); code != 0 || !strings.Contains(out, `"status":"WAITING_FOR_WALS"`) {
+		t.Fatalf("barman-basebackup into a directory: exit %d\n%s", code, errOut)
+	}
+	checkStageSettings(t, method, errOut, pg, l.BackupPath(front.ID), l.BackupPath(piped.ID), copyDir)
 
 	pg.SQL(t, "SELECT pg_switch_wal()")
 	waitArchiver(t, pg)
@@ -165,85 +169,25 @@ func backupPipeline(t *testing.T, method string) {
 }
 
 // checkStageSettings checks that the settings barman-basebackup shares
-// with barman backup reached its copy: reuse_backup and the tablespace
-// limit (rsync), bandwidth_limit as MAX_RATE (postgres).
-func checkStageSettings(t *testing.T, method, stderr string, pg *pgtest.Postgres, l *catalog.Layout, front, piped string) {
+// with barman backup reached its copies (into the catalogue, then into a
+// directory): reuse_backup and the tablespace limit (rsync), bandwidth_limit
+// as MAX_RATE (postgres).
+func checkStageSettings(t *testing.T, method, stderr string, pg *pgtest.Postgres, front, piped, copyDir string) {
 	t.Helper()
 	if method == "postgres" {
 		log, _ := os.ReadFile(pg.LogFile)
-		if n := len(regexp.MustCompile(`received replication command: BASE_BACKUP .*MAX_RATE 200000`).FindAll(log, -1)); n != 2 {
-			t.Errorf("bandwidth_limit reached %d BASE_BACKUP commands as MAX_RATE, want 2 (barman backup and the stage)", n)
+		if n := len(regexp.MustCompile(`received replication command: BASE_BACKUP .*MAX_RATE 200000`).FindAll(log, -1)); n != 3 {
+			t.Errorf("bandwidth_limit reached %d BASE_BACKUP commands as MAX_RATE, want 3 (barman backup and the stage's two)", n)
 		}
 		return
 	}
 	if !strings.Contains(stderr, "Tablespace tbs1: bandwidth limit 100000 KiB/s") {
 		t.Errorf("the stage did not limit tablespace tbs1:\n%s", stderr)
 	}
-	if !sharesInode(t, filepath.Join(l.BackupPath(front), "data/PG_VERSION"), filepath.Join(l.BackupPath(piped), "data/PG_VERSION")) {
+	if !sharesInode(t, filepath.Join(front, "data/PG_VERSION"), filepath.Join(piped, "data/PG_VERSION")) {
 		t.Errorf("reuse_backup = link shared nothing between barman backup's backup and the stage's")
 	}
-}
-
-// flakySSH writes a wrapper of ssh whose first tar fails (exit 255, as ssh
-// does when the connection drops) and returns the ssh_command and the
-// directory whose existence says the fault happened.
-func flakySSH(t *testing.T, ssh string) (command, marker string) {
-	t.Helper()
-	dir := pgtest.TempDir(t)
-	marker = filepath.Join(dir, "failed-once")
-	script := filepath.Join(dir, "flaky")
-	text := "#!/bin/sh\ncase \"$*\" in *'tar -cf'*)\n\tif mkdir '" + marker + "' 2>/dev/null; then echo 'flaky: connection dropped' >&2; exit 255; fi;;\nesac\nexec \"$@\"\n"
-	if err := os.WriteFile(script, []byte(text), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return script + " " + ssh, marker
-}
-
-// TestBasebackupStageRetries: barman-basebackup into the catalogue, whose
-// first tar stream fails: with --no-retry the backup is FAILED (summary
-// and backup.info); with a retry it starts again from scratch, says so
-// (a warning and an error record with code retry), and succeeds with a
-// manifest of the last attempt only.
-func TestBasebackupStageRetries(t *testing.T) {
-	s := newWALSite(t, "immediate_checkpoint = true\nbasebackup_retry_times = 0")
-	pg := pgtest.StartPostgres(t, pgtest.Options{ArchiveCommand: "true"})
-	s = rewriteConninfo(t, s, pg)
-	ssh, marker := flakySSH(t, pgtest.StartSSHD(t).ToPostgres(pg))
-	appendConf(t, s.conf, "ssh_command = "+ssh)
-
-	out, errOut, code := run(t, "barman-basebackup", "-c", s.conf, "--no-retry", "main")
-	if _, err := os.Stat(marker); err != nil {
-		t.Fatalf("the first tar did not go through the flaky ssh_command (%v): no fault injected", err)
-	}
-	failed := lastBackup(t, s.home)
-	if code != 1 || failed.Status() != catalog.StatusFailed || !strings.Contains(out, `"status":"FAILED"`) || strings.Contains(out, `"code":"retry"`) {
-		t.Fatalf("--no-retry: exit %d, backup.info %s (%s):\n%s%s", code, failed.Status(), failed.ErrorMessage(), out, errOut)
-	}
-
-	os.Remove(marker)
-	out, errOut, code = run(t, "barman-basebackup", "-c", s.conf, "--retry-times", "1", "--retry-sleep", "0", "main")
-	b := lastBackup(t, s.home)
-	if code != 0 || b.ID == failed.ID || b.Status() != catalog.StatusWaitingForWALs {
-		t.Fatalf("with a retry: exit %d, backup %s %s:\n%s", code, b.ID, b.Status(), errOut)
-	}
-	if !strings.Contains(errOut, "WARNING: copy of backup "+b.ID+" failed") || !strings.Contains(errOut, "retrying in 0s (1 of 1)") {
-		t.Errorf("no retry warning on standard error:\n%s", errOut)
-	}
-	retry := strings.Index(out, `"code":"retry"`)
-	if retry < 0 || retry > strings.LastIndex(out, `"path":"data/global/pg_control"`) || !strings.Contains(out[strings.LastIndex(out, "\n{"):], `"status":"WAITING_FOR_WALS"`) {
-		t.Errorf("records: want a retry record, the copy, then the summary:\n%.3000s", out)
-	}
-	seen := map[string]bool{}
-	for _, p := range manifestOrder(t, mainLayout(s).BackupPath(b.ID)) {
-		if seen[p] {
-			t.Errorf("%s twice in the manifest: the failed attempt's records were kept", p)
-		}
-		seen[p] = true
-	}
-	if !seen["data/global/pg_control"] {
-		t.Errorf("the manifest lacks data/global/pg_control")
+	if !sharesInode(t, filepath.Join(piped, "data/PG_VERSION"), filepath.Join(copyDir, "data/PG_VERSION")) {
+		t.Errorf("reuse_backup = link shared nothing between the newest backup and the stage's copy into a directory")
 	}
 }
-
-// mainLayout is the catalogue of server main of s.
-func mainLayout(s *walSite) *catalog.Layout { return catalog.NewLayout(s.home, "main", catalog.Dirs{}) }
