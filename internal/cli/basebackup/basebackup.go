@@ -19,6 +19,7 @@ import (
 
 	"github.com/gobarman/barman/internal/cli/clikit"
 	"github.com/gobarman/barman/pkg/backupjob"
+	"github.com/gobarman/barman/pkg/backups"
 	bb "github.com/gobarman/barman/pkg/basebackup"
 	"github.com/gobarman/barman/pkg/server"
 	"github.com/gobarman/barman/pkg/stream"
@@ -49,6 +50,9 @@ type cli struct {
 func (c *cli) Validate() error {
 	if c.Fast && c.NoFast {
 		return fmt.Errorf("--immediate-checkpoint and --no-immediate-checkpoint exclude each other")
+	}
+	if c.Name != "" && backups.IsBackupID(c.Name) {
+		return fmt.Errorf("backup name %q looks like a backup ID: choose another", c.Name)
 	}
 	if c.Name != "" && c.Directory != "" {
 		return fmt.Errorf("--name names a backup of the catalogue: it does not go with a DIRECTORY")
