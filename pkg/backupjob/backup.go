@@ -106,7 +106,10 @@ func (b *Backup) result() *Result {
 // skips the copy; the post hooks run either way, with the error.
 func (b *Backup) WithHooks(ctx context.Context, copy func(context.Context) error) error {
 	j := b.job
-	h := &hooks.Runner{Scripts: j.Server.Section, Server: j.Server.Name, ConfigFile: j.ConfigFile, Log: j.log()}
+	h := j.Hooks
+	if h == nil {
+		h = &hooks.Runner{Scripts: j.Server.Section, Server: j.Server.Name, ConfigFile: j.ConfigFile, Log: j.log()}
+	}
 	if err := h.Pre(ctx, "backup", b.hookEnv()); err != nil {
 		msg := "failure starting backup (Abort 'pre_backup_retry_script' retry hook script (exit 63, exit code: 63))"
 		if !errors.Is(err, hooks.ErrAbortStop) {

@@ -11,6 +11,7 @@ import (
 	"github.com/gobarman/barman/pkg/basebackup"
 	"github.com/gobarman/barman/pkg/catalog"
 	"github.com/gobarman/barman/pkg/check"
+	"github.com/gobarman/barman/pkg/hooks"
 	"github.com/gobarman/barman/pkg/lock"
 	"github.com/gobarman/barman/pkg/report"
 	"github.com/gobarman/barman/pkg/server"
@@ -43,6 +44,10 @@ type Job struct {
 	// SizeFirst asks BASE_BACKUP for the total size before the copy
 	// (PROGRESS), so that Progress knows how far it is.
 	SizeFirst bool
+
+	// Hooks runs the server's hook scripts; nil: a runner of the
+	// server's section without a version (BARMAN_VERSION empty).
+	Hooks *hooks.Runner
 
 	// Checks runs `barman check`'s checks for the preflight; nil skips it.
 	Checks func(ctx context.Context) []check.Result
