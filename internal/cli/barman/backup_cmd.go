@@ -107,7 +107,7 @@ func ptr[T any](v T) *T { return &v }
 // backupJob wires the backup job of s to the front-end: its output, the
 // checks, WAL archiving and the removal of WAL before the first backup.
 func backupJob(env *Env, s *server.Server, o backupjob.Options) *backupjob.Job {
-	return &backupjob.Job{Server: s, Options: o, Report: env.Out, Log: env.Log, ConfigFile: env.Cfg.MainFile,
+	return &backupjob.Job{Server: s, Options: o, Report: env.Out, Log: env.Log, ConfigFile: env.Cfg.MainFile, Hooks: env.Hooks(s),
 		Progress:    func(sink *basebackup.Sink) func() { return showProgress(env.Stderr, sink.Progress) },
 		SizeFirst:   isTerminal(env.Stderr),
 		Checks:      func(context.Context) []check.Result { return runChecks(env, s) },
