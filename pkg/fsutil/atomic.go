@@ -22,39 +22,18 @@ func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
 }
 
 // WriteAtomic creates a temporary file next to path, lets fill write into it,
-// then fsyncs it, renames it to path and fsyncs the directory. On any error
-// the temporary file is removed and path is left untouched.
-func WriteAtomic(path string, perm os.FileMode, fill func(io.Writer) error) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
+// then fsyncs it, renames it to path and fsyncs the directory (AtomicFile).
+// On any error the temporary file is removed and path is left untouched.
+func WriteAtomic(path string, perm os.FileMode, fill func(io.Writer) error) error {
+	a, err := CreateAtomic(path, perm)
 	if err != nil {
-		return fmt.Errorf("create temporary file for %q: %w", path, err)
+		return err
 	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err = fill(tmp); err != nil {
+	if err := fill(a.f); err != nil { // the *os.File itself: a child process may write straight into it
+		a.Abort()
 		return fmt.Errorf("write %q: %w", path, err)
 	}
-	if err = tmp.Chmod(perm); err != nil {
-		return fmt.Errorf("chmod %q: %w", tmp.Name(), err)
-	}
-	if err = fsync(tmp); err != nil {
-		return fmt.Errorf("fsync %q: %w", tmp.Name(), err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("close %q: %w", tmp.Name(), err)
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("rename %q to %q: %w", tmp.Name(), path, err)
-	}
-	return SyncDir(dir)
+	return a.Commit()
 }
 
 // SyncDir fsyncs a directory so that a rename or create inside it is durable.
