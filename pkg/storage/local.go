@@ -98,11 +98,7 @@ func (w *localWriter) Commit() error {
 	if !w.opts.IfNotExists {
 		return w.a.Commit()
 	}
-	err := w.a.CommitNoReplace()
-	if errors.Is(err, fs.ErrExist) {
-		return fmt.Errorf("%w: %w", err, ErrExist)
-	}
-	return err
+	return w.a.CommitNoReplace() // fs.ErrExist, that is ErrExist
 }
 
 func (w *localWriter) Abort() error { return w.a.Abort() }
@@ -124,15 +120,12 @@ func (l *Local) Open(ctx context.Context, name string) (io.ReadCloser, error) {
 		return nil, err
 	}
 	f, err := os.Open(p)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%s: %w", p, ErrNotExist)
-	}
 	if err != nil {
 		return nil, err
 	}
-	if st, err := f.Stat(); err == nil && st.IsDir() {
+	if st, err := f.Stat(); err == nil && !st.Mode().IsRegular() {
 		f.Close()
-		return nil, fmt.Errorf("%s is a directory: %w", p, ErrNotExist)
+		return nil, notBlob("open", p)
 	}
 	return f, nil
 }
@@ -144,13 +137,19 @@ func (l *Local) Stat(ctx context.Context, name string) (Info, error) {
 		return Info{}, err
 	}
 	st, err := os.Stat(p)
-	if errors.Is(err, fs.ErrNotExist) || err == nil && !st.Mode().IsRegular() {
-		return Info{}, fmt.Errorf("%s: %w", p, ErrNotExist)
-	}
 	if err != nil {
 		return Info{}, err
 	}
+	if !st.Mode().IsRegular() {
+		return Info{}, notBlob("stat", p)
+	}
 	return Info{Name: name, Size: st.Size(), ModTime: st.ModTime()}, nil
+}
+
+// notBlob is the error of opening a directory (or a device) as a blob:
+// there is no blob of that name.
+func notBlob(op, p string) error {
+	return &fs.PathError{Op: op, Path: p, Err: fmt.Errorf("not a regular file: %w", ErrNotExist)}
 }
 
 // Remove deletes the file of name and fsyncs its directory.
@@ -191,7 +190,8 @@ func (l *Local) List(ctx context.Context, prefix string, opts ListOptions, fn fu
 // listShallow lists the directory prefix ends in, with the delimiter.
 func (l *Local) listShallow(prefix string) ([]Info, error) {
 	dir, _ := splitPrefix(prefix)
-	ents, err := os.ReadDir(filepath.Join(l.Root, filepath.FromSlash(dir)))
+	full := filepath.Join(l.Root, filepath.FromSlash(dir))
+	ents, err := os.ReadDir(full)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -204,7 +204,7 @@ func (l *Local) listShallow(prefix string) ([]Info, error) {
 		if strings.HasPrefix(e.Name(), ".") || !strings.HasPrefix(name, prefix) {
 			continue
 		}
-		in, ok, err := entryInfo(name, e)
+		in, ok, err := entryInfo(name, filepath.Join(full, e.Name()), e)
 		if err != nil {
 			return nil, err
 		}
@@ -216,23 +216,30 @@ func (l *Local) listShallow(prefix string) ([]Info, error) {
 	return infos, nil
 }
 
-// entryInfo describes a directory entry for a listing with a delimiter:
-// a directory as a prefix, a regular file as a blob, anything else not.
-func entryInfo(name string, e fs.DirEntry) (Info, bool, error) {
-	if e.IsDir() {
-		return Info{Name: name + "/", Dir: true}, true, nil
+// entryInfo describes the directory entry e, the file p of name: a
+// directory as a prefix, a regular file as a blob, anything else not. A
+// symbolic link is described by what it points to, as Open follows it.
+func entryInfo(name, p string, e fs.DirEntry) (Info, bool, error) {
+	var st fs.FileInfo
+	var err error
+	if e.Type()&fs.ModeSymlink != 0 {
+		st, err = os.Stat(p)
+	} else {
+		st, err = e.Info()
 	}
-	if !e.Type().IsRegular() {
-		return Info{}, false, nil
-	}
-	st, err := e.Info()
-	if errors.Is(err, fs.ErrNotExist) { // removed meanwhile
+	if errors.Is(err, fs.ErrNotExist) { // removed meanwhile, or a dangling link
 		return Info{}, false, nil
 	}
 	if err != nil {
 		return Info{}, false, err
 	}
-	return Info{Name: name, Size: st.Size(), ModTime: st.ModTime()}, true, nil
+	switch {
+	case st.IsDir():
+		return Info{Name: name + "/", Dir: true}, true, nil
+	case st.Mode().IsRegular():
+		return Info{Name: name, Size: st.Size(), ModTime: st.ModTime()}, true, nil
+	}
+	return Info{}, false, nil
 }
 
 // splitPrefix splits a prefix after its last "/": "wals/0000" gives
@@ -268,8 +275,8 @@ func (l *Local) listDeep(ctx context.Context, prefix string) ([]Info, error) {
 		if strings.HasPrefix(d.Name(), ".") || !strings.HasPrefix(name, prefix) {
 			return nil
 		}
-		in, ok, err := entryInfo(name, d)
-		if ok {
+		in, ok, err := entryInfo(name, p, d)
+		if ok && !in.Dir { // a link to a directory is not walked into
 			infos = append(infos, in)
 		}
 		return err

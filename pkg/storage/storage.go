@@ -2,20 +2,23 @@ package storage
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"path"
 	"strings"
 	"time"
 )
 
-// ErrNotExist is returned (wrapped) when a name is not stored.
-var ErrNotExist = errors.New("does not exist")
+// ErrNotExist is returned (wrapped) when a name is not stored. It is
+// fs.ErrNotExist, so that Local can return the operating system's own
+// errors (which name the file) and callers test one thing.
+var ErrNotExist = fs.ErrNotExist
 
 // ErrExist is returned (wrapped) by a conditional create (IfNotExists)
-// whose name is stored already: the stored blob is untouched.
-var ErrExist = errors.New("already exists")
+// whose name is stored already: the stored blob is untouched. It is
+// fs.ErrExist.
+var ErrExist = fs.ErrExist
 
 // Info describes a stored blob, or with Dir a common prefix of a listing
 // with a delimiter.
