@@ -1,30 +1,35 @@
 package archive
 
 import (
-	"fmt"
-	"os"
-	"path/filepath"
+	"context"
+	"io"
+	"path"
 
 	"github.com/gobarman/barman/pkg/catalog"
+	"github.com/gobarman/barman/pkg/storage"
 	"github.com/gobarman/barman/pkg/walname"
 )
 
-// Find returns the path of an archived WAL file, looking in wals/ first,
-// then incoming/ and streaming/ (and NAME.partial there when partial).
+// Find returns the path of a WAL file (its name in the WAL store when
+// that is not on local disk), looking in wals/ first, then incoming/ and
+// streaming/ (and NAME.partial there when partial).
 func (a *Archive) Find(name string, partial bool) (string, error) {
-	if walname.Classify(name) == walname.Unknown {
-		return "", fmt.Errorf("%q is not a WAL file name", name)
+	l, err := a.locate(context.Background(), name, partial)
+	if err != nil {
+		return "", err
 	}
-	candidates := []string{a.Layout.WALPath(name), filepath.Join(a.Layout.IncomingDir(), name), filepath.Join(a.Layout.StreamingDir(), name)}
-	if partial {
-		candidates = append(candidates, filepath.Join(a.Layout.StreamingDir(), name+".partial"))
+	return l.path(), nil
+}
+
+// OpenStored opens a WAL file as it is stored (compressed or not), found
+// as Find finds it.
+func (a *Archive) OpenStored(name string, partial bool) (io.ReadCloser, error) {
+	ctx := context.Background()
+	l, err := a.locate(ctx, name, partial)
+	if err != nil {
+		return nil, err
 	}
-	for _, p := range candidates {
-		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
-			return p, nil
-		}
-	}
-	return "", fmt.Errorf("WAL file %s not found in server %s: %w", name, a.Server, os.ErrNotExist)
+	return l.st.Open(ctx, l.name)
 }
 
 // Rebuild rewrites xlog.db from the files under wals/ (hash directories
@@ -33,16 +38,15 @@ func (a *Archive) Find(name string, partial bool) (string, error) {
 // returns the counts Barman prints.
 func (c *Committer) Rebuild() (history, labels, segments int, err error) {
 	l := c.a.Layout
+	ctx := context.Background()
 	var entries []catalog.WALEntry
-	err = filepath.WalkDir(l.WALsDir(), func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		n := walname.Classify(d.Name())
-		if n == walname.Unknown || p != l.WALPath(d.Name()) {
+	err = l.WALStore().List(ctx, "", storage.ListOptions{}, func(in storage.Info) error {
+		base := path.Base(in.Name)
+		n := walname.Classify(base)
+		if n == walname.Unknown || in.Name != catalog.WALName(base) {
 			return nil
 		}
-		e, err := c.a.entryOf(p)
+		e, err := c.a.entryOf(ctx, in)
 		if err != nil {
 			return err
 		}
@@ -69,15 +73,12 @@ func (c *Committer) Rebuild() (history, labels, segments int, err error) {
 	return history, labels, segments, err
 }
 
-// entryOf returns the xlog.db entry of the archived file p.
-func (a *Archive) entryOf(p string) (catalog.WALEntry, error) {
-	st, err := os.Stat(p)
+// entryOf returns the xlog.db entry of the archived file in.
+func (a *Archive) entryOf(ctx context.Context, in storage.Info) (catalog.WALEntry, error) {
+	base := path.Base(in.Name)
+	algo, err := a.identify(ctx, a.archived(base), true)
 	if err != nil {
 		return catalog.WALEntry{}, err
 	}
-	algo, err := a.identify(p, true)
-	if err != nil {
-		return catalog.WALEntry{}, err
-	}
-	return catalog.WALEntry{Name: filepath.Base(p), Size: st.Size(), Time: catalog.MtimeSeconds(st.ModTime()), Compression: algo}, nil
+	return catalog.WALEntry{Name: base, Size: in.Size, Time: catalog.MtimeSeconds(in.ModTime), Compression: algo}, nil
 }
