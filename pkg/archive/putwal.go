@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -192,18 +193,21 @@ func (a *Archive) keep(dir string, files []received, sums map[string]string) ([]
 }
 
 // place renames a verified file into incoming/; an existing file of the
-// same name is kept if identical, else the new one goes to errors/.
+// same name (there before, or placed meanwhile by another put-wal: the
+// rename never replaces) is kept, and the new one is dropped when
+// identical, else moved to errors/.
 func (a *Archive) place(dir string, f received) error {
 	dst := filepath.Join(dir, f.name)
-	if _, err := os.Stat(dst); err == nil {
-		if same, err := fsutil.SameFiles(dst, f.tmp); err == nil && same {
-			return os.Remove(f.tmp)
-		}
-		moved, err := a.Reject(f.tmp, "duplicate")
-		a.log().Warn("put-wal received a different copy of a file already in incoming", "server", a.Server, "file", f.name, "moved_to", moved)
+	err := fsutil.RenameNoReplace(f.tmp, dst)
+	if !errors.Is(err, fs.ErrExist) {
 		return err
 	}
-	return os.Rename(f.tmp, dst)
+	if same, err := fsutil.SameFiles(dst, f.tmp); err == nil && same {
+		return os.Remove(f.tmp)
+	}
+	moved, err := a.Reject(f.tmp, "duplicate")
+	a.log().Warn("put-wal received a different copy of a file already in incoming", "server", a.Server, "file", f.name, "moved_to", moved)
+	return err
 }
 
 func hashOf(h hash.Hash, r io.Reader) (string, error) {

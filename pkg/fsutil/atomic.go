@@ -25,6 +25,19 @@ func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
 // then fsyncs it, renames it to path and fsyncs the directory (AtomicFile).
 // On any error the temporary file is removed and path is left untouched.
 func WriteAtomic(path string, perm os.FileMode, fill func(io.Writer) error) error {
+	return writeAtomic(path, perm, fill, (*AtomicFile).Commit)
+}
+
+// WriteAtomicNew is WriteAtomic for a path that must not exist: the file
+// is moved into place with renameat2(RENAME_NOREPLACE), so that a file
+// another process put at path between a caller's check and the rename is
+// never replaced. Then the error wraps fs.ErrExist and path keeps what it
+// held.
+func WriteAtomicNew(path string, perm os.FileMode, fill func(io.Writer) error) error {
+	return writeAtomic(path, perm, fill, (*AtomicFile).CommitNoReplace)
+}
+
+func writeAtomic(path string, perm os.FileMode, fill func(io.Writer) error, commit func(*AtomicFile) error) error {
 	a, err := CreateAtomic(path, perm)
 	if err != nil {
 		return err
@@ -33,7 +46,7 @@ func WriteAtomic(path string, perm os.FileMode, fill func(io.Writer) error) erro
 		a.Abort()
 		return fmt.Errorf("write %q: %w", path, err)
 	}
-	return a.Commit()
+	return commit(a)
 }
 
 // SyncDir fsyncs a directory so that a rename or create inside it is durable.

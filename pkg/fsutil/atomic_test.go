@@ -3,6 +3,7 @@ package fsutil
 import (
 	"errors"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -102,5 +103,45 @@ func TestSyncPlaced(t *testing.T) {
 	}
 	if got, want := synced(), []string{p, dir, filepath.Dir(dir)}; !slices.Equal(got, want) {
 		t.Errorf("fsynced %q, want %q", got, want)
+	}
+}
+
+// TestWriteAtomicNew: a new file is written; an existing one is never
+// replaced, the error says it exists and no temporary file is left.
+func TestWriteAtomicNew(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "000000010000000000000001")
+	fill := func(text string) func(io.Writer) error {
+		return func(w io.Writer) error { _, err := io.WriteString(w, text); return err }
+	}
+	if err := WriteAtomicNew(p, 0o600, fill("first")); err != nil {
+		t.Fatal(err)
+	}
+	err := WriteAtomicNew(p, 0o600, fill("second"))
+	if !errors.Is(err, fs.ErrExist) {
+		t.Fatalf("second write: %v, want an error matching fs.ErrExist", err)
+	}
+	if got, _ := os.ReadFile(p); string(got) != "first" {
+		t.Errorf("content %q, want the first write's", got)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Errorf("%d entries in the directory, want 1 (temporary file left?)", len(ents))
+	}
+	// The fallback for file systems without RENAME_NOREPLACE keeps the
+	// same promise.
+	q := filepath.Join(dir, "b")
+	os.WriteFile(q+".src", []byte("x"), 0o600)
+	os.WriteFile(q, []byte("y"), 0o600)
+	if err := linkUnlink(q+".src", q); !errors.Is(err, fs.ErrExist) {
+		t.Fatalf("fallback over an existing file: %v", err)
+	}
+	if got, _ := os.ReadFile(q); string(got) != "y" {
+		t.Errorf("fallback replaced the file: %q", got)
+	}
+	if err := linkUnlink(q+".src", q+".new"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(q + ".src"); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("fallback left its source: %v", err)
 	}
 }

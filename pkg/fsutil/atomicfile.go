@@ -8,13 +8,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
-
-	"golang.org/x/sys/unix"
 )
 
-// TempPrefix and TempInfix make the name of an AtomicFile's temporary
-// file: "." + base + ".tmp-" + random. A name starting with "." is never
+// tempInfix makes the name of an AtomicFile's temporary file: "." +
+// base + ".tmp-" + random. A name starting with "." is never
 // a blob, a WAL file or a backup.info, so readers skip such files and a
 // cleanup may remove the old ones (IsTemp).
 const tempInfix = ".tmp-"
@@ -75,16 +72,10 @@ func (a *AtomicFile) Commit() error {
 // CommitNoReplace is Commit, except that when path exists it is left
 // untouched, the temporary file is removed, and the error wraps
 // fs.ErrExist. The check and the rename are one step of the kernel
-// (renameat2 RENAME_NOREPLACE, or link(2) where the file system lacks
-// it): of two writers of one name, exactly one wins.
+// (RenameNoReplace): of two writers of one name, exactly one wins.
 func (a *AtomicFile) CommitNoReplace() error {
 	return a.commit(func(tmp string) error {
-		err := renameNoReplace(tmp, a.path)
-		if errors.Is(err, fs.ErrExist) {
-			os.Remove(tmp)
-			return fmt.Errorf("%q: %w", a.path, fs.ErrExist)
-		}
-		if err != nil {
+		if err := RenameNoReplace(tmp, a.path); err != nil {
 			return fmt.Errorf("rename %q to %q: %w", tmp, a.path, err)
 		}
 		return nil
@@ -133,24 +124,4 @@ func (a *AtomicFile) Abort() error {
 		return fmt.Errorf("remove temporary file %q: %w", a.f.Name(), err)
 	}
 	return nil
-}
-
-// renameNoReplace renames oldpath to newpath unless newpath exists
-// (fs.ErrExist).
-func renameNoReplace(oldpath, newpath string) error {
-	err := unix.Renameat2(unix.AT_FDCWD, oldpath, unix.AT_FDCWD, newpath, unix.RENAME_NOREPLACE)
-	if !errors.Is(err, syscall.EINVAL) && !errors.Is(err, syscall.ENOSYS) {
-		return err
-	}
-	return linkNoReplace(oldpath, newpath)
-}
-
-// linkNoReplace is renameNoReplace on a file system without
-// RENAME_NOREPLACE: link(2) fails with EEXIST just as well, then the old
-// name goes.
-func linkNoReplace(oldpath, newpath string) error {
-	if err := os.Link(oldpath, newpath); err != nil {
-		return err
-	}
-	return os.Remove(oldpath)
 }

@@ -99,24 +99,6 @@ func TestAtomicFileCommitNoReplaceRace(t *testing.T) {
 	assertOnlyFiles(t, dir, "f")
 }
 
-// The link(2) fallback, for file systems without RENAME_NOREPLACE.
-func TestRenameNoReplaceLinkFallback(t *testing.T) {
-	dir := t.TempDir()
-	a, b, c := filepath.Join(dir, "a"), filepath.Join(dir, "b"), filepath.Join(dir, "c")
-	for _, p := range []string{a, b} {
-		if err := os.WriteFile(p, []byte(p), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := linkNoReplace(a, b); !errors.Is(err, fs.ErrExist) {
-		t.Errorf("link over an existing name: %v, want fs.ErrExist", err)
-	}
-	if err := linkNoReplace(a, c); err != nil {
-		t.Fatal(err)
-	}
-	assertOnlyFiles(t, dir, "b", "c")
-}
-
 // A failed fsync of the directory after the rename is the commit's error:
 // the name may not survive a crash, so the writer must not report success.
 func TestAtomicFileCommitDirSyncError(t *testing.T) {

@@ -34,7 +34,8 @@ func (r *recordRun) handle(ctx context.Context, rec *stream.WALFile) {
 }
 
 // place compresses rec.Path into rec.Dest durably, unless dest already
-// holds the same content. It never overwrites dest.
+// holds the same content. It never overwrites dest, not even one another
+// process creates meanwhile (the rename refuses to replace).
 func (r *recordRun) place(ctx context.Context, rec *stream.WALFile) (*stream.WALFile, *fileError) {
 	defer r.locks.lock(rec.Dest)()
 	src, err := os.Open(rec.Path)
@@ -49,10 +50,21 @@ func (r *recordRun) place(ctx context.Context, rec *stream.WALFile) (*stream.WAL
 		return nil, writeError(rec.Dest, err)
 	}
 	var n int64
-	err = fsutil.WriteAtomic(rec.Dest, fileMode, func(w io.Writer) (err error) {
+	err = fsutil.WriteAtomicNew(rec.Dest, fileMode, func(w io.Writer) (err error) {
 		n, err = r.compressTo(ctx, w, src)
 		return err
 	})
+	if errors.Is(err, fs.ErrExist) {
+		// Another process placed dest while this one compressed: judge
+		// what it wrote as any dest found in place.
+		if _, serr := src.Seek(0, io.SeekStart); serr != nil {
+			return nil, readError(rec.Path, serr)
+		}
+		if out, ferr := r.existing(ctx, rec, src); out != nil || ferr != nil {
+			return out, ferr
+		}
+		return nil, writeError(rec.Dest, err)
+	}
 	if err != nil {
 		var re *sourceError
 		var fe *compress.FilterError

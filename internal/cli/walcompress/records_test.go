@@ -347,3 +347,33 @@ func containsAny(s string, subs []string) bool {
 	}
 	return false
 }
+
+// TestRecordsDestAppearsDuringCompression: another writer (a concurrent
+// put-wal, say) creates dest while this stage compresses the file; the
+// stage must not replace it. Here the custom compression filter itself
+// plays the other writer: it writes dest, then compresses.
+func TestRecordsDestAppearsDuringCompression(t *testing.T) {
+	a := newArchive(t)
+	rec := a.add("000000010000000000000006", walData(1<<20, 6))
+	other := "archived meanwhile by another process"
+	os.MkdirAll(filepath.Dir(rec.Dest), 0o700)
+	filter := fmt.Sprintf("printf %%s '%s' > %s; cat", other, rec.Dest)
+	code, out, stderr := run(t, encode(t, rec), "--records", "-c", "custom",
+		"--custom-compression-filter", filter, "--custom-decompression-filter", "cat")
+	if code != 1 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	wal, errs, _, _ := decode(t, out)
+	if len(wal) != 0 || len(errs) != 1 || errs[0].Code != stream.CodeDuplicate || errs[0].Path != rec.Dest {
+		t.Errorf("records: %v %+v", wal, errs)
+	}
+	if got, _ := os.ReadFile(rec.Dest); string(got) != other {
+		t.Errorf("dest was replaced: %d bytes", len(got))
+	}
+	if entries, _ := os.ReadDir(filepath.Dir(rec.Dest)); len(entries) != 1 {
+		t.Errorf("left over files: %v", entries)
+	}
+	if _, err := os.Stat(rec.Path); err != nil {
+		t.Errorf("source gone: %v", err)
+	}
+}
