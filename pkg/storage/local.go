@@ -103,11 +103,16 @@ func (w *localWriter) Commit() error {
 
 func (w *localWriter) Abort() error { return w.a.Abort() }
 
-// readerCtxFile wraps r to stop at ctx, except an *os.File, which is
-// passed as it is so that copy_file_range applies (a copy between two
-// local files is not worth interrupting).
+// readerCtxFile wraps r to stop at ctx, except a file (an *os.File, or
+// what io.Copy makes of one: os's fileWithoutWriteTo, which embeds it;
+// either under an io.LimitedReader), which is passed as it is so that
+// the kernel copies it (copy_file_range). Commit checks ctx all the same.
 func readerCtxFile(ctx context.Context, r io.Reader) io.Reader {
-	if _, ok := r.(*os.File); ok {
+	inner := r
+	if lr, ok := r.(*io.LimitedReader); ok {
+		inner = lr.R
+	}
+	if _, ok := inner.(interface{ Fd() uintptr }); ok {
 		return r
 	}
 	return readerCtx{ctx, r}
