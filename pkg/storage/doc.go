@@ -33,7 +33,7 @@
 //
 // What goes through a Storage today: backup.info files (pkg/catalog's
 // Layout.BaseStore and MetaStore) and the archived WAL files of wals/
-// (pkg/archive's Archive.WALs): written by barman-wal-compress, checked by
+// (pkg/catalog's Layout.WALStore, named by catalog.WALName): written by barman-wal-compress, checked by
 // ingest and commit, read back by get-wal and recover, listed by
 // rebuild-xlogdb.
 //
