@@ -15,8 +15,8 @@ import (
 
 	"github.com/gobarman/barman/pkg/compress"
 
-	"github.com/gobarman/barman/pkg/catalog"
 	"github.com/gobarman/barman/internal/pgtest"
+	"github.com/gobarman/barman/pkg/catalog"
 	"github.com/gobarman/barman/pkg/stream"
 	"github.com/gobarman/barman/pkg/walfile"
 )

@@ -10,8 +10,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/gobarman/barman/pkg/catalog"
 	"github.com/gobarman/barman/internal/tmpfstest"
+	"github.com/gobarman/barman/pkg/catalog"
 	"github.com/gobarman/barman/pkg/stream"
 )
 

@@ -15,8 +15,8 @@ import (
 
 	"github.com/alecthomas/kong"
 
-	bb "github.com/gobarman/barman/pkg/basebackup"
 	"github.com/gobarman/barman/internal/cli/clikit"
+	bb "github.com/gobarman/barman/pkg/basebackup"
 	"github.com/gobarman/barman/pkg/fsutil"
 	"github.com/gobarman/barman/pkg/sshcmd"
 	"github.com/gobarman/barman/pkg/stream"

@@ -13,8 +13,8 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/gobarman/barman/pkg/catalog"
 	"github.com/gobarman/barman/internal/pgtest"
+	"github.com/gobarman/barman/pkg/catalog"
 	"github.com/gobarman/barman/pkg/stream"
 )
 

@@ -10,9 +10,9 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/gobarman/barman/internal/pgtest"
 	"github.com/gobarman/barman/pkg/catalog"
 	"github.com/gobarman/barman/pkg/lock"
-	"github.com/gobarman/barman/internal/pgtest"
 )
 
 func lastBackup(t *testing.T, home string) *catalog.BackupInfo {

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gobarman/barman/pkg/catalog"
 	"github.com/gobarman/barman/internal/pgtest"
+	"github.com/gobarman/barman/pkg/catalog"
 )
 
 // TestCompressedBackup: backup_compression (postgres method) stores

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gobarman/barman/pkg/catalog"
 	"github.com/gobarman/barman/internal/pgtest"
+	"github.com/gobarman/barman/pkg/catalog"
 )
 
 // history is a server with a backup and, after it, marker rows written

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gobarman/barman/pkg/catalog"
 	"github.com/gobarman/barman/internal/pgtest"
+	"github.com/gobarman/barman/pkg/catalog"
 )
 
 // TestRetentionRedundancy: REDUNDANCY 2 on a real PostgreSQL 15, four

@@ -15,9 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gobarman/barman/internal/pgtest"
 	"github.com/gobarman/barman/pkg/catalog"
 	"github.com/gobarman/barman/pkg/compress"
-	"github.com/gobarman/barman/internal/pgtest"
 	"github.com/gobarman/barman/pkg/walpush"
 )
 

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gobarman/barman/pkg/compress"
 	"github.com/gobarman/barman/internal/pgtest"
+	"github.com/gobarman/barman/pkg/compress"
 	"github.com/gobarman/barman/pkg/stream"
 )
 
