@@ -8,8 +8,8 @@ import (
 	"path/filepath"
 	"sort"
 
-	"github.com/gobarman/barman/pkg/archive"
 	"github.com/gobarman/barman/internal/cli/clikit"
+	"github.com/gobarman/barman/pkg/archive"
 	"github.com/gobarman/barman/pkg/compress"
 	"github.com/gobarman/barman/pkg/fsutil"
 	"github.com/gobarman/barman/pkg/walname"
