@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/gobarman/barman/pkg/catalog"
 	"github.com/gobarman/barman/pkg/storage"
@@ -89,5 +90,37 @@ func TestRebuildListsWALStore(t *testing.T) {
 	entries, _ := f.a.Layout.ReadXlogDB()
 	if len(entries) != 3 || entries[0].Size != segSize || entries[2].Name != "00000002.history" {
 		t.Errorf("entries %+v", entries)
+	}
+}
+
+// Rebuild removes the temporary files of writes killed long ago, and
+// leaves a young one (a write in progress) alone.
+func TestRebuildRemovesStaleTemporaryFiles(t *testing.T) {
+	f := newFixture(t)
+	dir := filepath.Join(f.a.Layout.WALsDir(), "0000000100000000")
+	os.MkdirAll(dir, 0o700)
+	stale := filepath.Join(dir, ".000000010000000000000001.tmp-123")
+	young := filepath.Join(dir, ".000000010000000000000002.tmp-456")
+	for _, p := range []string{stale, young} {
+		if err := os.WriteFile(p, []byte("part"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old := time.Now().Add(-2 * StaleTempAge)
+	os.Chtimes(stale, old, old)
+	c, err := f.a.OpenCommitter(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, w, err := c.Rebuild()
+	c.Close()
+	if err != nil || w != 0 {
+		t.Fatalf("rebuild: %d segments, %v", w, err)
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("stale temporary file kept: %v", err)
+	}
+	if _, err := os.Stat(young); err != nil {
+		t.Errorf("young temporary file removed: %v", err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"path"
+	"time"
 
 	"github.com/gobarman/barman/pkg/catalog"
 	"github.com/gobarman/barman/pkg/storage"
@@ -35,10 +36,14 @@ func (a *Archive) OpenStored(name string, partial bool) (io.ReadCloser, error) {
 // Rebuild rewrites xlog.db from the files under wals/ (hash directories
 // for segments and labels, the top level for history files), guessing
 // each compression from its magic bytes (see identify). It takes the xlogdb lock and
-// returns the counts Barman prints.
+// returns the counts Barman prints. First it removes the temporary files
+// older than StaleTempAge that writers killed mid-write left there.
 func (c *Committer) Rebuild() (history, labels, segments int, err error) {
 	l := c.a.Layout
 	ctx := context.Background()
+	if err := c.a.cleanupWALStore(ctx); err != nil {
+		return 0, 0, 0, err
+	}
 	var entries []catalog.WALEntry
 	err = l.WALStore().List(ctx, "", storage.ListOptions{}, func(in storage.Info) error {
 		base := path.Base(in.Name)
@@ -71,6 +76,24 @@ func (c *Committer) Rebuild() (history, labels, segments int, err error) {
 		c.names[e.Name] = true
 	}
 	return history, labels, segments, err
+}
+
+// StaleTempAge is how old a temporary file of the WAL store must be for
+// Rebuild to remove it: far older than any write of one WAL file.
+const StaleTempAge = time.Hour
+
+// cleanupWALStore removes the temporary files that writers killed
+// mid-write left in a local WAL store (see storage.Local.Cleanup).
+func (a *Archive) cleanupWALStore(ctx context.Context) error {
+	local, ok := a.Layout.WALStore().(*storage.Local)
+	if !ok {
+		return nil
+	}
+	n, err := local.Cleanup(ctx, StaleTempAge)
+	if n > 0 {
+		a.log().Info("removed temporary files left by interrupted writes", "server", a.Server, "directory", local.Root, "files", n)
+	}
+	return err
 }
 
 // entryOf returns the xlog.db entry of the archived file in.
