@@ -45,7 +45,8 @@
 //     fits a blob interface, and forcing it through one would cost the
 //     backup its speed. The sink takes a directory; a Storage that keeps
 //     its blobs on local disk says where through the optional LocalPather
-//     capability (Local.LocalPath), and an object storage backend will
+//     capability (Local.LocalPath; catalog.Layout.LocalBackupDir asks the
+//     base store for a backup's directory), and an object storage backend will
 //     upload the finished tar or files instead, as barman-cloud-backup
 //     does.
 //   - xlog.db, barman's local index of the archive: an append-only
