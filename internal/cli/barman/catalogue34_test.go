@@ -16,7 +16,7 @@ import (
 // delete) run on a copy of the catalogue Debian's Barman 3.4 wrote, and
 // compare with what Barman 3.4 printed for it.
 const (
-	cat34Sample = "../../catalog/testdata/barman34"
+	cat34Sample = "../../../pkg/catalog/testdata/barman34"
 	cat34Golden = "testdata/barman34"
 )
 

@@ -35,7 +35,7 @@ func copyTree(t *testing.T, src, dst string) {
 // identifier and the WAL archive sizes.
 func TestCheckReadsBarman34Catalogue(t *testing.T) {
 	home := filepath.Join(t.TempDir(), "home")
-	copyTree(t, "../../catalog/testdata/barman34", home)
+	copyTree(t, "../../../pkg/catalog/testdata/barman34", home)
 	u, _ := user.Current()
 	conf := filepath.Join(t.TempDir(), "barman.conf")
 	text := "[barman]\nbarman_home = " + home + "\nbarman_user = " + u.Username + "\nminimum_redundancy = 2\n" +
