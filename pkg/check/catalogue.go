@@ -39,7 +39,7 @@ func (c *checker) catalogue() {
 		cat = &Catalogue{}
 	}
 	if cat.Err != nil {
-		c.fail("catalogue", fmt.Sprintf("%v: check the files under %s", cat.Err, c.in.Server.Get("backup_directory")))
+		c.fail("catalogue", fmt.Sprintf("%v: check the files under %s", cat.Err, c.in.Server.Layout.BackupDir()))
 	}
 	c.pass("retention policy settings", "")
 	c.backupAge(cat)
@@ -54,7 +54,7 @@ func (c *checker) catalogue() {
 		}
 	}
 	c.soft("failed backups", failed == 0, fmt.Sprintf("there are %d failed backups", failed))
-	min := c.in.Server.Int("minimum_redundancy")
+	min := c.in.Server.Retention.MinimumRedundancy
 	c.soft("minimum redundancy requirements", done >= min, fmt.Sprintf("have %d backups, expected at least %d", done, min))
 }
 
@@ -63,9 +63,9 @@ func (c *checker) catalogue() {
 // names the missing one.
 func (c *checker) compression() {
 	s := c.in.Server
-	if algo, _ := compress.Canonical(s.Get("compression")); algo == compress.Custom {
+	if algo, _ := compress.Canonical(s.WAL.Codec.Compression); algo == compress.Custom {
 		for _, key := range []string{"custom_compression_filter", "custom_decompression_filter"} {
-			if s.Get(key) == "" {
+			if s.Section.Get(key) == "" {
 				c.fail("compression settings", key+" setting: compression = custom needs it to write and read the WAL archive")
 				return
 			}
@@ -76,7 +76,7 @@ func (c *checker) compression() {
 
 // backupAge checks last_backup_maximum_age against the newest DONE backup.
 func (c *checker) backupAge(cat *Catalogue) {
-	text := c.in.Server.Get("last_backup_maximum_age")
+	text := c.in.Server.Section.Get("last_backup_maximum_age")
 	if text == "" {
 		c.soft("backup maximum age", true, "no last_backup_maximum_age provided")
 		return
@@ -140,7 +140,7 @@ func (c *checker) archiving() {
 	if cat == nil {
 		cat = &Catalogue{}
 	}
-	incoming := c.in.Server.Get("incoming_wals_directory")
+	incoming := c.in.Server.Layout.IncomingDir()
 	switch {
 	case s.LastFailedTime != nil && (s.LastArchivedTime == nil || s.LastFailedTime.After(*s.LastArchivedTime)):
 		c.fail("continuous archiving", fmt.Sprintf("archive_command is failing: PostgreSQL could not archive %s at %s; see the PostgreSQL log", s.LastFailedWAL, s.LastFailedTime.Format(time.RFC3339)))
@@ -164,5 +164,5 @@ func (c *checker) archiverErrors(cat *Catalogue) {
 		parts = append(parts, fmt.Sprintf("%s: %d", reason, n))
 	}
 	sort.Strings(parts)
-	c.soft("archiver errors", false, strings.Join(parts, ", ")+"; inspect "+c.in.Server.Get("errors_directory")+" and remove the files once handled")
+	c.soft("archiver errors", false, strings.Join(parts, ", ")+"; inspect "+c.in.Server.Layout.ErrorsDir()+" and remove the files once handled")
 }

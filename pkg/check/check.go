@@ -2,6 +2,7 @@ package check
 
 import (
 	"context"
+	"github.com/gobarman/barman/pkg/server"
 	"strings"
 	"time"
 
@@ -28,7 +29,7 @@ func (r Result) Status() string {
 // Input is what the checks look at for one server.
 type Input struct {
 	Config *config.Config
-	Server *config.Section
+	Server *server.Server
 	// Status is the live server status, nil if the connection failed;
 	// ConnErr says why.
 	Status  *postgres.Status

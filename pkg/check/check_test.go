@@ -3,6 +3,7 @@ package check
 import (
 	"context"
 	"errors"
+	"github.com/gobarman/barman/pkg/server"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,7 +14,7 @@ import (
 	"github.com/gobarman/barman/pkg/postgres"
 )
 
-func loadServer(t *testing.T, extra string) (*config.Config, *config.Section) {
+func loadServer(t *testing.T, extra string) (*config.Config, *server.Server) {
 	t.Helper()
 	dir := t.TempDir()
 	p := filepath.Join(dir, "barman.conf")
@@ -25,7 +26,11 @@ func loadServer(t *testing.T, extra string) (*config.Config, *config.Section) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return cfg, cfg.Server("main")
+	srv, err := server.New(cfg, cfg.Server("main"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg, srv
 }
 
 func healthy() *postgres.Status {

@@ -3,25 +3,17 @@ package check
 import (
 	"context"
 	"fmt"
+	"github.com/gobarman/barman/pkg/server"
 	"os"
 	"strings"
 	"time"
-
-	"github.com/gobarman/barman/pkg/basebackup"
-	"github.com/gobarman/barman/pkg/sshcmd"
 )
-
-// serverDirs are the directory options every server needs.
-var serverDirs = []string{"backup_directory", "basebackups_directory", "wals_directory",
-	"incoming_wals_directory", "streaming_wals_directory", "errors_directory"}
 
 // directories creates the server's directories when missing and proves each
 // is writable by creating and removing a file in it.
 func (c *checker) directories() {
-	dirs := []string{c.in.Config.Global.Get("barman_lock_directory")}
-	for _, k := range serverDirs {
-		dirs = append(dirs, c.in.Server.Get(k))
-	}
+	l := c.in.Server.Layout
+	dirs := []string{c.in.Server.LockDir, l.BackupDir(), l.BaseBackupsDir(), l.WALsDir(), l.IncomingDir(), l.StreamingDir(), l.ErrorsDir()}
 	for _, d := range dirs {
 		if d == "" {
 			continue
@@ -57,15 +49,10 @@ func unwrapPath(err error) error {
 
 // ssh runs `true` through ssh_command, when one is set.
 func (c *checker) ssh(ctx context.Context) {
-	text := c.in.Server.Get("ssh_command")
-	if m := c.in.Server.Get("backup_method"); text == "" || m == "postgres" || m == "local-rsync" {
+	cmd, text := c.in.Server.SSH, c.in.Server.SSHCommand
+	if cmd == nil || c.in.Server.Backup.Method != server.Rsync {
 		// As Barman: only the rsync method needs SSH to the PostgreSQL
 		// host (a needless ssh round trip delayed every backup).
-		return
-	}
-	cmd, err := sshcmd.Parse(text)
-	if err != nil {
-		c.fail("ssh", err.Error())
 		return
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
@@ -85,15 +72,15 @@ func (c *checker) ssh(ctx context.Context) {
 
 // configuration reports options set that barman does not act on yet.
 func (c *checker) configuration() {
-	if s := c.in.Server; s.Get("backup_compression") != "" {
+	if s := c.in.Server; s.Section.Get("backup_compression") != "" {
 		// Barman's check name for its pg_basebackup compression options.
-		if _, err := basebackup.CompressionFromConfig(s.Get, s.Get("backup_method")); err != nil {
+		if _, err := s.BackupCompression(); err != nil {
 			c.fail("backup compression settings", err.Error())
 		} else {
 			c.pass("backup compression settings", "")
 		}
 	}
-	if list := c.in.Config.Unimplemented(c.in.Server); len(list) > 0 {
+	if list := c.in.Config.Unimplemented(c.in.Server.Section); len(list) > 0 {
 		c.fail("configuration", "options set but not implemented yet by this barman: "+strings.Join(list, ", ")+": they have no effect yet, remove them or wait for a release that implements them")
 		return
 	}

@@ -3,14 +3,11 @@ package barman
 import (
 	"bytes"
 	"errors"
+	"github.com/gobarman/barman/pkg/archiving"
+	"github.com/gobarman/barman/pkg/server"
 	"io"
 	"time"
 
-	"github.com/gobarman/barman/pkg/archive"
-	"github.com/gobarman/barman/internal/cli/walcompress"
-	"github.com/gobarman/barman/internal/cli/walingest"
-	"github.com/gobarman/barman/pkg/compress"
-	"github.com/gobarman/barman/pkg/config"
 	"github.com/gobarman/barman/pkg/lock"
 	"github.com/gobarman/barman/pkg/stream"
 )
@@ -29,70 +26,30 @@ func (c *ArchiveWALCmd) Run(env *Env) error {
 	return archiveWAL(env, servers[0], 0)
 }
 
-// archiveStages is the archiving pipeline of a server, the one the man
-// page shows typed by hand:
+// archiveJob is the archiving job of a server, the one the man page
+// shows typed by hand as a pipeline of the stage binaries:
 //
 //	barman-wal-ingest -c CONF SERVER | barman-wal-compress --records -c ALGO | barman-wal-ingest -c CONF commit SERVER
-func archiveStages(env *Env, s *config.Section) ([]stage, error) {
-	conf := []string{"-c", env.Cfg.MainFile}
-	comp, err := compressArgs(s)
-	if err != nil {
-		return nil, err
-	}
-	return []stage{
-		{walingest.Main, append(conf, "scan", s.Name)},
-		{walcompress.Main, comp},
-		{walingest.Main, append(conf, "commit", s.Name)},
-	}, nil
-}
-
-// compressArgs gives barman-wal-compress the server's compression options.
-func compressArgs(s *config.Section) ([]string, error) {
-	args := []string{"--records"}
-	algo := s.Get("compression")
-	if algo == "" {
-		return append(args, "-c", "none"), nil
-	}
-	algo, err := compress.Canonical(algo)
-	if err != nil {
-		return nil, err
-	}
-	args = append(args, "-c", algo)
-	if lvl := s.Get("compression_level"); lvl != "" && algo != "custom" {
-		args = append(args, "-l", lvl)
-	}
-	if f := s.Get("custom_compression_filter"); f != "" {
-		args = append(args, "--custom-compression-filter", f)
-	}
-	if f := s.Get("custom_decompression_filter"); f != "" {
-		args = append(args, "--custom-decompression-filter", f)
-	}
-	if m := s.Get("custom_compression_magic"); m != "" {
-		args = append(args, "--custom-compression-magic", m)
-	}
-	return args, nil
+func archiveJob(env *Env, s *server.Server) *archiving.Job {
+	return &archiving.Job{Server: s, Archive: s.Archive(env.Log), Hooks: env.Hooks(s), Stderr: env.Stderr}
 }
 
 // archiveWAL runs the pipeline under the server's archive-wal lock (wait
 // up to wait; 0: fail at once if another run holds it) and prints what it
 // archived, as Barman does.
-func archiveWAL(env *Env, s *config.Section, wait time.Duration) error {
+func archiveWAL(env *Env, s *server.Server, wait time.Duration) error {
 	lk, err := lock.Acquire(env.Ctx, lock.File(env.Cfg.Global.Get("barman_lock_directory"), s.Name, "archive-wal"), "archive-wal", wait)
 	if err != nil {
 		return err
 	}
 	defer lk.Unlock()
-	if err := archive.LayoutOf(env.Cfg, s).EnsureDirs(); err != nil {
-		return err
-	}
-	stages, err := archiveStages(env, s)
-	if err != nil {
+	if err := s.Layout.EnsureDirs(); err != nil {
 		return err
 	}
 	var out bytes.Buffer
-	codes := runPipeline(env.Ctx, stages, nil, &out, env.Stderr)
+	err = archiveJob(env, s).Run(env.Ctx, &out)
 	report(env, s.Name, &out)
-	return pipelineErr(codes)
+	return err
 }
 
 // report prints the records of an archiving run in Barman's words.

@@ -3,6 +3,7 @@ package barman
 import (
 	"context"
 	"fmt"
+	"github.com/gobarman/barman/pkg/server"
 	"path/filepath"
 	"time"
 
@@ -10,7 +11,6 @@ import (
 	"github.com/gobarman/barman/pkg/backups"
 	"github.com/gobarman/barman/pkg/basebackup"
 	"github.com/gobarman/barman/pkg/catalog"
-	"github.com/gobarman/barman/pkg/config"
 )
 
 // afterBackup archives the WAL that arrived and promotes the backup to
@@ -59,8 +59,8 @@ func (r *run) afterBackup() error {
 // checkBackup moves a WAITING_FOR_WALS backup to DONE when its WAL is
 // archived, or to FAILED when a segment is missing for good; it returns
 // the backup's status.
-func checkBackup(env *Env, s *config.Section, id string) (catalog.Status, error) {
-	a := archive.New(env.Cfg, s, env.Log)
+func checkBackup(env *Env, s *server.Server, id string) (catalog.Status, error) {
+	a := s.Archive(env.Log)
 	b, err := a.Layout.ReadBackupInfo(id)
 	if err != nil {
 		return "", err
@@ -93,8 +93,8 @@ func checkBackup(env *Env, s *config.Section, id string) (catalog.Status, error)
 
 // checkWaitingBackups runs checkBackup for every WAITING_FOR_WALS backup
 // (barman cron does this after archiving).
-func checkWaitingBackups(env *Env, s *config.Section) error {
-	backups, err := archive.LayoutOf(env.Cfg, s).ListBackups()
+func checkWaitingBackups(env *Env, s *server.Server) error {
+	backups, err := s.Layout.ListBackups()
 	if err != nil {
 		return err
 	}
@@ -114,11 +114,11 @@ func checkWaitingBackups(env *Env, s *config.Section) error {
 
 // streamTransfer takes the backup over the replication protocol.
 func (r *run) streamTransfer(ctx context.Context, label string, sink *basebackup.Sink) (*basebackup.Result, error) {
-	comp, err := basebackup.CompressionFromConfig(r.srv.Get, "postgres")
+	comp, err := r.srv.BackupCompression()
 	if err != nil {
 		return nil, err
 	}
-	opt := basebackup.CopyOptions{Conninfo: r.streamingConninfo(), Label: label, Fast: r.cmd.fast(r.srv), OnStart: r.started,
+	opt := basebackup.CopyOptions{Conninfo: r.srv.ReplicationConninfo(), Label: label, Fast: r.cmd.fast(r.srv), OnStart: r.started,
 		Progress: isTerminal(r.env.Stderr), MaxRateKBps: maxRate(r.cmd.bwlimit(r.srv)), Compression: comp}
 	if comp.Tar() {
 		// Barman's field: recovery and list-files look for the archives.
@@ -131,14 +131,6 @@ func (r *run) streamTransfer(ctx context.Context, label string, sink *basebackup
 	}
 	r.env.Out.Info("Starting backup copy via the replication protocol (BASE_BACKUP) for %s", r.info.ID)
 	return basebackup.StreamCopy(ctx, opt, sink)
-}
-
-// streamingConninfo is streaming_conninfo, or conninfo when unset.
-func (r *run) streamingConninfo() string {
-	if c := r.srv.Get("streaming_conninfo"); c != "" {
-		return c
-	}
-	return r.srv.Get("conninfo")
 }
 
 // prettyBytes is backups.PrettySize for an int64.
@@ -155,7 +147,7 @@ func (r *run) purgeBeforeFirst() {
 		return
 	}
 	r.env.Out.Info("This is the first backup for server %s", r.srv.Name)
-	names, err := newRemover(r.env, r.srv, nil).purgeBefore(r.info)
+	names, err := r.env.Remover(r.srv).PurgeBefore(r.env.Ctx, r.info)
 	if err != nil {
 		r.env.Out.Warning("cannot remove the WAL files archived before the first backup: %v", err)
 		return

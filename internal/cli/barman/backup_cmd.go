@@ -3,10 +3,9 @@ package barman
 import (
 	"errors"
 	"fmt"
+	"github.com/gobarman/barman/pkg/server"
 	"sync"
 	"time"
-
-	"github.com/gobarman/barman/pkg/config"
 )
 
 // BackupCmd is `barman backup SERVER...|all`.
@@ -46,7 +45,7 @@ func (c *BackupCmd) Run(env *Env) error {
 	}
 	var mu sync.Mutex
 	var failed []string
-	one := func(s *config.Section) {
+	one := func(s *server.Server) {
 		if err := c.backup(env, s); err != nil {
 			mu.Lock()
 			failed = append(failed, s.Name)
@@ -72,56 +71,55 @@ func (c *BackupCmd) Run(env *Env) error {
 	return nil
 }
 
-func (c *BackupCmd) fast(s *config.Section) bool {
+func (c *BackupCmd) fast(s *server.Server) bool {
 	switch {
 	case c.ImmediateCheckpoint:
 		return true
 	case c.NoImmediateCheckpoint:
 		return false
 	}
-	return s.Bool("immediate_checkpoint")
+	return s.Backup.ImmediateCheckpoint
 }
 
 // bwlimit is the copy's limit in kilobytes per second (0: none).
-func (c *BackupCmd) bwlimit(s *config.Section) int {
+func (c *BackupCmd) bwlimit(s *server.Server) int {
 	if c.Bwlimit > 0 {
 		return c.Bwlimit
 	}
-	return s.Int("bandwidth_limit")
+	return s.Backup.BandwidthLimit
 }
 
-func (c *BackupCmd) keepalive(s *config.Section) time.Duration {
-	n := s.Int("keepalive_interval")
+func (c *BackupCmd) keepalive(s *server.Server) time.Duration {
 	if c.KeepaliveInterval >= 0 {
-		n = c.KeepaliveInterval
+		return time.Duration(c.KeepaliveInterval) * time.Second
 	}
-	return time.Duration(n) * time.Second
+	return s.Backup.KeepaliveInterval
 }
 
-func (c *BackupCmd) jobs(s *config.Section) int {
+func (c *BackupCmd) jobs(s *server.Server) int {
 	if c.Jobs > 0 {
 		return c.Jobs
 	}
-	return max(1, s.Int("parallel_jobs"))
+	return s.Backup.ParallelJobs
 }
 
-func (c *BackupCmd) retries(s *config.Section) (int, time.Duration) {
+func (c *BackupCmd) retries(s *server.Server) (int, time.Duration) {
 	if c.NoRetry {
 		return 0, 0
 	}
-	times, sleep := s.Int("basebackup_retry_times"), s.Int("basebackup_retry_sleep")
+	times, sleep := s.Backup.RetryTimes, s.Backup.RetrySleep
 	if c.RetryTimes >= 0 {
 		times = c.RetryTimes
 	}
 	if c.RetrySleep >= 0 {
-		sleep = c.RetrySleep
+		sleep = time.Duration(c.RetrySleep) * time.Second
 	}
-	return times, time.Duration(sleep) * time.Second
+	return times, sleep
 }
 
-func (c *BackupCmd) reuse(s *config.Section) string {
+func (c *BackupCmd) reuse(s *server.Server) string {
 	if c.ReuseBackup != "" {
 		return c.ReuseBackup
 	}
-	return s.Get("reuse_backup")
+	return s.Backup.Reuse
 }

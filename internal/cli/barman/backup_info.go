@@ -14,7 +14,6 @@ import (
 	"github.com/gobarman/barman/pkg/basebackup"
 	"github.com/gobarman/barman/pkg/catalog"
 	"github.com/gobarman/barman/pkg/fsutil"
-	"github.com/gobarman/barman/pkg/sshcmd"
 	"github.com/gobarman/barman/pkg/stream"
 	"github.com/gobarman/barman/pkg/walname"
 )
@@ -133,18 +132,11 @@ func diskUsage(dir string) (size, dedup int64, err error) {
 
 // remote returns how to reach the PostgreSQL host's files.
 func (r *run) remote() (*basebackup.Remote, error) {
-	if r.srv.Get("backup_method") == "local-rsync" {
-		return &basebackup.Remote{}, nil
+	c, err := r.srv.BackupSSH()
+	if err != nil || c == nil {
+		return &basebackup.Remote{}, err
 	}
-	text := r.srv.Get("ssh_command")
-	if text == "" {
-		return nil, fmt.Errorf("server %s has backup_method = rsync but no ssh_command: set ssh_command (e.g. ssh postgres@pg), or backup_method = local-rsync when barman runs on the PostgreSQL host", r.srv.Name)
-	}
-	c, err := sshcmd.Parse(text)
-	if err != nil {
-		return nil, err
-	}
-	if r.srv.Bool("network_compression") {
+	if r.srv.Backup.NetworkCompression {
 		c = c.With("Compression=yes")
 	}
 	return &basebackup.Remote{SSH: c}, nil

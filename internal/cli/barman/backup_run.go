@@ -4,17 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/gobarman/barman/pkg/server"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
 
-	"github.com/gobarman/barman/pkg/archive"
 	"github.com/gobarman/barman/pkg/basebackup"
 	"github.com/gobarman/barman/pkg/catalog"
 	"github.com/gobarman/barman/pkg/check"
-	"github.com/gobarman/barman/pkg/config"
 	"github.com/gobarman/barman/pkg/hooks"
 	"github.com/gobarman/barman/pkg/lock"
 	"github.com/gobarman/barman/pkg/stream"
@@ -31,7 +30,7 @@ const ManifestFile = "manifest.jsonl"
 type run struct {
 	env    *Env
 	cmd    *BackupCmd
-	srv    *config.Section
+	srv    *server.Server
 	layout *catalog.Layout
 	info   *catalog.BackupInfo
 	hooks  *hooks.Runner
@@ -39,11 +38,11 @@ type run struct {
 	start  time.Time
 }
 
-func (c *BackupCmd) backup(env *Env, s *config.Section) error {
+func (c *BackupCmd) backup(env *Env, s *server.Server) error {
 	if err := preflight(env, s); err != nil {
 		return err
 	}
-	l := archive.LayoutOf(env.Cfg, s)
+	l := s.Layout
 	if err := l.EnsureDirs(); err != nil {
 		return err
 	}
@@ -56,7 +55,7 @@ func (c *BackupCmd) backup(env *Env, s *config.Section) error {
 		return err
 	}
 	r := &run{env: env, cmd: c, srv: s, layout: l, start: time.Now(),
-		hooks: &hooks.Runner{Scripts: s, Server: s.Name, ConfigFile: env.Cfg.MainFile, Log: env.Log}}
+		hooks: &hooks.Runner{Scripts: s.Section, Server: s.Name, ConfigFile: env.Cfg.MainFile, Log: env.Log}}
 	err = r.do()
 	lk.Unlock()
 	if err != nil {
@@ -66,7 +65,7 @@ func (c *BackupCmd) backup(env *Env, s *config.Section) error {
 }
 
 // preflight runs the checks a backup needs, as Barman does before a backup.
-func preflight(env *Env, s *config.Section) error {
+func preflight(env *Env, s *server.Server) error {
 	results := runChecks(env, s)
 	var failed []string
 	for _, r := range results {
@@ -159,10 +158,10 @@ func (r *run) create() error {
 }
 
 func (r *run) mode() string {
-	switch r.srv.Get("backup_method") {
-	case "postgres":
+	switch r.srv.Backup.Method {
+	case server.Postgres:
 		return "postgres"
-	case "local-rsync":
+	case server.LocalRsync:
 		return "local-rsync-concurrent"
 	}
 	return "rsync-concurrent"
@@ -256,10 +255,10 @@ func (r *run) noteChanged(notes []string) {
 
 func (r *run) transfer(ctx context.Context, sink *basebackup.Sink) (*basebackup.Result, error) {
 	label := fmt.Sprintf("Barman backup %s %s", r.srv.Name, r.info.ID)
-	switch r.srv.Get("backup_method") {
-	case "postgres":
+	switch r.srv.Backup.Method {
+	case server.Postgres:
 		return r.streamTransfer(ctx, label, sink)
-	case "snapshot":
+	case server.Snapshot:
 		return nil, fmt.Errorf("backup_method = snapshot (cloud disk snapshots) is not supported: use rsync, local-rsync or postgres")
 	}
 	remote, err := r.remote()
@@ -271,11 +270,8 @@ func (r *run) transfer(ctx context.Context, sink *basebackup.Sink) (*basebackup.
 		return nil, err
 	}
 	remote.Throttle = throttle.New(int64(r.cmd.bwlimit(r.srv)) * 1024)
-	limits, err := throttle.ParseTablespaceLimits(r.srv.Get("tablespace_bandwidth_limit"))
-	if err != nil {
-		return nil, err
-	}
-	opt := basebackup.CopyOptions{Conninfo: r.srv.Get("conninfo"), Remote: remote, Label: label,
+	limits := r.srv.Backup.TablespaceLimits
+	opt := basebackup.CopyOptions{Conninfo: r.srv.Conninfo, Remote: remote, Label: label,
 		Fast: r.cmd.fast(r.srv), Jobs: r.cmd.jobs(r.srv), Previous: prev, OnStart: r.started,
 		KeepAlive: r.cmd.keepalive(r.srv), TablespaceLimits: map[string]*throttle.Throttle{}}
 	for name, kbps := range limits {

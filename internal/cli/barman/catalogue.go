@@ -2,22 +2,18 @@ package barman
 
 import (
 	"errors"
+	"github.com/gobarman/barman/pkg/server"
 	"io/fs"
 	"os"
 	"strings"
 
-	"github.com/gobarman/barman/pkg/archive"
-	"github.com/gobarman/barman/pkg/catalog"
 	"github.com/gobarman/barman/pkg/check"
 	"github.com/gobarman/barman/pkg/config"
 )
 
-// layoutOf returns the catalogue layout of a configured server.
-func layoutOf(cfg *config.Config, s *config.Section) *catalog.Layout { return archive.LayoutOf(cfg, s) }
-
 // catalogueFacts reads what the checks need from the catalogue.
-func catalogueFacts(cfg *config.Config, s *config.Section) *check.Catalogue {
-	l := layoutOf(cfg, s)
+func catalogueFacts(cfg *config.Config, s *server.Server) *check.Catalogue {
+	l := s.Layout
 	c := &check.Catalogue{WALs: map[string]bool{}, Errors: map[string]int{}}
 	backups, err := l.ListBackups()
 	c.Err = errors.Join(c.Err, err)

@@ -2,11 +2,12 @@ package barman
 
 import (
 	"fmt"
+	"github.com/gobarman/barman/pkg/server"
 	"strings"
+	"time"
 
-	"github.com/gobarman/barman/pkg/check"
 	"github.com/gobarman/barman/internal/cli/clikit"
-	"github.com/gobarman/barman/pkg/config"
+	"github.com/gobarman/barman/pkg/check"
 )
 
 // CheckCmd is `barman check`.
@@ -17,7 +18,7 @@ type CheckCmd struct {
 }
 
 type serverChecks struct {
-	server  *config.Section
+	server  *server.Server
 	results []check.Result
 }
 
@@ -30,9 +31,7 @@ func (c *CheckCmd) Run(env *Env) error {
 	var all []serverChecks
 	for _, s := range servers {
 		if c.CheckTimeout >= 0 {
-			v := s.Values["check_timeout"]
-			v.Text = fmt.Sprint(c.CheckTimeout)
-			s.Values["check_timeout"] = v
+			s.CheckTimeout = time.Duration(c.CheckTimeout) * time.Second
 		}
 		all = append(all, serverChecks{s, runChecks(env, s)})
 	}
@@ -42,7 +41,7 @@ func (c *CheckCmd) Run(env *Env) error {
 	failed := false
 	for _, sc := range all {
 		printChecks(env, sc)
-		if sc.server.Bool("active") && check.Failed(sc.results, false) {
+		if sc.server.Active && check.Failed(sc.results, false) {
 			failed = true
 		}
 	}
@@ -52,7 +51,7 @@ func (c *CheckCmd) Run(env *Env) error {
 	return nil
 }
 
-func runChecks(env *Env, s *config.Section) []check.Result {
+func runChecks(env *Env, s *server.Server) []check.Result {
 	in := check.Input{Config: env.Cfg, Server: s, Catalogue: catalogueFacts(env.Cfg, s)}
 	in.Status, in.ConnErr = liveStatus(env.Ctx, s)
 	if in.ConnErr != nil {
@@ -61,8 +60,8 @@ func runChecks(env *Env, s *config.Section) []check.Result {
 	return check.Run(env.Ctx, in)
 }
 
-func header(s *config.Section) string {
-	if !s.Bool("active") {
+func header(s *server.Server) string {
+	if !s.Active {
 		return fmt.Sprintf("Server %s (inactive):", s.Name)
 	}
 	return fmt.Sprintf("Server %s:", s.Name)
@@ -99,7 +98,7 @@ func nagios(env *Env, all []serverChecks) error {
 		if len(failed) == 0 {
 			continue
 		}
-		if !sc.server.Bool("active") {
+		if !sc.server.Active {
 			ignored = append(ignored, sc.server.Name)
 			continue
 		}

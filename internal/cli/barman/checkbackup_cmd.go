@@ -1,10 +1,9 @@
 package barman
 
 import (
-	"github.com/gobarman/barman/pkg/archive"
+	"github.com/gobarman/barman/internal/cli/clikit"
 	"github.com/gobarman/barman/pkg/backups"
 	"github.com/gobarman/barman/pkg/catalog"
-	"github.com/gobarman/barman/internal/cli/clikit"
 )
 
 // CheckBackupCmd is `barman check-backup SERVER BACKUP_ID`.
@@ -20,7 +19,7 @@ func (c *CheckBackupCmd) Run(env *Env) error {
 	if err != nil {
 		return err
 	}
-	cat, err := backups.Load(archive.LayoutOf(env.Cfg, servers[0]))
+	cat, err := backups.Load(servers[0].Layout)
 	if err != nil {
 		return err
 	}
@@ -32,7 +31,7 @@ func (c *CheckBackupCmd) Run(env *Env) error {
 	if err != nil {
 		return err
 	}
-	b, _ = archive.LayoutOf(env.Cfg, servers[0]).ReadBackupInfo(b.ID)
+	b, _ = servers[0].Layout.ReadBackupInfo(b.ID)
 	env.Out.Result(servers[0].Name, map[string]any{"backup_id": b.ID, "status": string(st), "error": nullable(b.ErrorMessage())})
 	switch st {
 	case catalog.StatusDone:

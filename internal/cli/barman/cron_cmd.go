@@ -3,6 +3,7 @@ package barman
 import (
 	"errors"
 	"fmt"
+	"github.com/gobarman/barman/pkg/server"
 
 	"github.com/gobarman/barman/pkg/lock"
 )
@@ -32,12 +33,18 @@ func (c *CronCmd) Run(env *Env) error {
 	}
 	defer lk.Unlock()
 	var failed error
-	for _, s := range env.Cfg.Servers {
-		if !s.Bool("active") {
+	for _, sec := range env.Cfg.Servers {
+		s, err := server.New(env.Cfg, sec)
+		if err != nil {
+			env.Out.Error("%v", err)
+			failed = err
+			continue
+		}
+		if !s.Active {
 			continue
 		}
 		env.Out.Info("Starting WAL archiving for server %s", s.Name)
-		err := archiveWAL(env, s, 0)
+		err = archiveWAL(env, s, 0)
 		if errors.As(err, &le) {
 			env.Out.Info("WAL archiving of server %s is already running (pid %d)", s.Name, le.PID)
 			continue
@@ -57,8 +64,12 @@ func (c *CronCmd) Run(env *Env) error {
 
 // dryRun prints the retention plan of every active server.
 func (c *CronCmd) dryRun(env *Env) error {
-	for _, s := range env.Cfg.Servers {
-		if !s.Bool("active") {
+	servers, err := server.All(env.Cfg)
+	if err != nil {
+		return err
+	}
+	for _, s := range servers {
+		if !s.Active {
 			continue
 		}
 		if err := retentionDryRun(env, s); err != nil {

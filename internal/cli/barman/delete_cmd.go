@@ -1,11 +1,9 @@
 package barman
 
 import (
-	"slices"
-	"strings"
+	"github.com/gobarman/barman/pkg/server"
 
 	"github.com/gobarman/barman/pkg/catalog"
-	"github.com/gobarman/barman/pkg/config"
 	"github.com/gobarman/barman/pkg/lock"
 )
 
@@ -26,8 +24,7 @@ func (c *DeleteCmd) Run(env *Env) error {
 	if b == nil {
 		return nil
 	}
-	rm := newRemover(env, s, nil)
-	if isRunning(env, s, rm.lockDir, b, cat.Oldest() == b) || rm.remove([]string{b.ID}) == 0 {
+	if isRunning(env, s, s.LockDir, b, cat.Oldest() == b) || env.Remover(s).Remove(env.Ctx, []string{b.ID}) == 0 {
 		env.Out.Error("Cannot delete backup (%s %s)", s.Name, b.ID)
 	}
 	return nil
@@ -35,7 +32,7 @@ func (c *DeleteCmd) Run(env *Env) error {
 
 // isRunning reports (as an error) a backup being taken: the oldest
 // backup, STARTED or EMPTY, while the server's backup lock is held.
-func isRunning(env *Env, s *config.Section, lockDir string, b *catalog.BackupInfo, oldest bool) bool {
+func isRunning(env *Env, s *server.Server, lockDir string, b *catalog.BackupInfo, oldest bool) bool {
 	st := b.Status()
 	if !oldest || st != catalog.StatusStarted && st != catalog.StatusEmpty {
 		return false
@@ -51,11 +48,6 @@ func isRunning(env *Env, s *config.Section, lockDir string, b *catalog.BackupInf
 
 // concurrentBackup reports whether the server takes concurrent backups
 // (Barman's default; exclusive only when asked, and never with postgres).
-func concurrentBackup(s *config.Section) bool {
-	var opts []string
-	for _, o := range strings.Split(s.Get("backup_options"), ",") {
-		opts = append(opts, strings.TrimSpace(o))
-	}
-	exclusive := slices.Contains(opts, "exclusive_backup") && !slices.Contains(opts, "concurrent_backup")
-	return !exclusive || s.Get("backup_method") == "postgres"
+func concurrentBackup(s *server.Server) bool {
+	return !s.Backup.Exclusive
 }

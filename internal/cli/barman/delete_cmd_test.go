@@ -2,6 +2,7 @@ package barman
 
 import (
 	"context"
+	"github.com/gobarman/barman/pkg/server"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -276,12 +277,15 @@ func TestPurgeBeforeHooksWithoutXlogDBLock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := env.Cfg.Server("pg")
-	cat, err := backups.Load(layoutOf(env.Cfg, s))
+	s, err := server.New(env.Cfg, env.Cfg.Server("pg"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	names, err := newRemover(env, s, nil).purgeBefore(cat.Get(newest34))
+	cat, err := backups.Load(s.Layout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names, err := env.Remover(s).PurgeBefore(env.Ctx, cat.Get(newest34))
 	if err != nil || len(names) == 0 {
 		t.Fatalf("purged %v: %v; stderr %s", names, err, stderr.String())
 	}

@@ -10,6 +10,9 @@ import (
 
 	"github.com/gobarman/barman/internal/cli/clikit"
 	"github.com/gobarman/barman/pkg/config"
+	"github.com/gobarman/barman/pkg/hooks"
+	"github.com/gobarman/barman/pkg/removal"
+	"github.com/gobarman/barman/pkg/server"
 )
 
 // Env is what every command gets: the loaded configuration, the output
@@ -66,18 +69,32 @@ func (e *Env) openLog(stderr io.Writer) (*slog.Logger, error) {
 
 // Servers resolves command arguments to configured servers; "all" means
 // every server.
-func (e *Env) Servers(names []string) ([]*config.Section, error) {
+func (e *Env) Servers(names []string) ([]*server.Server, error) {
 	if len(names) == 1 && names[0] == "all" {
-		return e.Cfg.Servers, nil
+		return server.All(e.Cfg)
 	}
-	var out []*config.Section
+	var out []*server.Server
 	for _, n := range names {
 		s := e.Cfg.Server(n)
 		if s == nil {
 			return nil, clikit.WithHint(fmt.Errorf("unknown server %q", n),
 				"'barman list-servers' shows the servers of %s", e.Cfg.MainFile)
 		}
-		out = append(out, s)
+		srv, err := server.New(e.Cfg, s)
+		if err != nil {
+			return nil, clikit.WithHint(err, "fix the server's section in %s", e.Cfg.MainFile)
+		}
+		out = append(out, srv)
 	}
 	return out, nil
+}
+
+// Hooks returns the runner of server s's hook scripts.
+func (e *Env) Hooks(s *server.Server) *hooks.Runner {
+	return &hooks.Runner{Scripts: s.Section, Server: s.Name, ConfigFile: e.Cfg.MainFile, Version: clikit.Version(), Log: e.Log}
+}
+
+// Remover returns the job that removes server s's backups and WAL files.
+func (e *Env) Remover(s *server.Server) *removal.Remover {
+	return removal.New(s, e.Hooks(s), e.Out, e.Log)
 }

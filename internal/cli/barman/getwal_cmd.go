@@ -34,7 +34,7 @@ func (c *GetWALCmd) Run(env *Env) error {
 	if err != nil {
 		return err
 	}
-	a := archive.New(env.Cfg, servers[0], env.Log)
+	a := servers[0].Archive(env.Log)
 	switch {
 	case c.Test:
 		env.Out.Info("Ready to retrieve WAL files from the server %s", a.Server)

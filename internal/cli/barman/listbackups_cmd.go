@@ -1,11 +1,11 @@
 package barman
 
 import (
+	"github.com/gobarman/barman/pkg/server"
 	"slices"
 	"strings"
 
 	"github.com/gobarman/barman/pkg/backups"
-	"github.com/gobarman/barman/pkg/config"
 )
 
 // ListBackupsCmd is `barman list-backups SERVER...|all` (alias
@@ -23,7 +23,7 @@ func (c *ListBackupsCmd) Run(env *Env) error {
 		return err
 	}
 	for _, s := range sortedServers(servers) {
-		if !s.Bool("active") {
+		if !s.Active {
 			continue
 		}
 		if err := c.list(env, s); err != nil {
@@ -33,8 +33,8 @@ func (c *ListBackupsCmd) Run(env *Env) error {
 	return nil
 }
 
-func (c *ListBackupsCmd) list(env *Env, s *config.Section) error {
-	l := layoutOf(env.Cfg, s)
+func (c *ListBackupsCmd) list(env *Env, s *server.Server) error {
+	l := s.Layout
 	cat, err := backups.Load(l)
 	if err != nil {
 		return err
@@ -69,8 +69,8 @@ func (c *ListBackupsCmd) list(env *Env, s *config.Section) error {
 }
 
 // sortedServers returns servers sorted by name, without repeats.
-func sortedServers(servers []*config.Section) []*config.Section {
+func sortedServers(servers []*server.Server) []*server.Server {
 	out := slices.Clone(servers)
-	slices.SortFunc(out, func(a, b *config.Section) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(out, func(a, b *server.Server) int { return strings.Compare(a.Name, b.Name) })
 	return slices.Compact(out)
 }

@@ -5,8 +5,6 @@ import (
 	"strings"
 
 	"github.com/gobarman/barman/pkg/fsutil"
-
-	"github.com/gobarman/barman/pkg/archive"
 )
 
 // PutWALCmd is `barman put-wal SERVER`: the receiving end of
@@ -28,7 +26,7 @@ func (c *PutWALCmd) Run(env *Env) error {
 		env.Out.Info("Ready to accept WAL files for the server %s", s.Name)
 		return nil
 	}
-	a := archive.New(env.Cfg, s, env.Log)
+	a := s.Archive(env.Log)
 	fsutil.GrowPipe(env.Stdin) // sshd writes the stream 64 KiB at a time otherwise
 	client := strings.Fields(os.Getenv("SSH_CONNECTION") + " -")[0]
 	if c.Stream {

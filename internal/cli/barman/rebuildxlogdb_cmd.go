@@ -1,7 +1,5 @@
 package barman
 
-import "github.com/gobarman/barman/pkg/archive"
-
 // RebuildXlogDBCmd is `barman rebuild-xlogdb SERVER...`.
 type RebuildXlogDBCmd struct {
 	Servers []string `arg:"" name:"server" help:"Server names, or 'all'."`
@@ -15,7 +13,7 @@ func (c *RebuildXlogDBCmd) Run(env *Env) error {
 	}
 	for _, s := range servers {
 		env.Out.Info("Rebuilding xlogdb for server %s", s.Name)
-		cm, err := archive.New(env.Cfg, s, env.Log).OpenCommitter(env.Ctx)
+		cm, err := s.Archive(env.Log).OpenCommitter(env.Ctx)
 		if err != nil {
 			return err
 		}

@@ -2,10 +2,10 @@ package barman
 
 import (
 	"fmt"
+	"github.com/gobarman/barman/pkg/server"
 	"strings"
 	"time"
 
-	"github.com/gobarman/barman/pkg/config"
 	"github.com/gobarman/barman/pkg/recovery"
 	"github.com/gobarman/barman/pkg/walname"
 )
@@ -149,20 +149,20 @@ func (c *RecoverCmd) relocations() (map[string]string, error) {
 }
 
 // bwlimit is the copy's limit in kilobytes per second (0: none).
-func (c *RecoverCmd) bwlimit(s *config.Section) int {
+func (c *RecoverCmd) bwlimit(s *server.Server) int {
 	if c.Bwlimit > 0 {
 		return c.Bwlimit
 	}
-	return s.Int("bandwidth_limit")
+	return s.Backup.BandwidthLimit
 }
 
 // networkCompression says whether ssh compresses the remote copy.
-func (c *RecoverCmd) networkCompression(s *config.Section) bool {
+func (c *RecoverCmd) networkCompression(s *server.Server) bool {
 	switch {
 	case c.NoNetCompress:
 		return false
 	case c.NetCompression:
 		return true
 	}
-	return s.Bool("network_compression")
+	return s.Backup.NetworkCompression
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/gobarman/barman/pkg/server"
 	"io"
 	"path/filepath"
 	"runtime"
@@ -12,10 +13,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gobarman/barman/internal/cli/clikit"
 	"github.com/gobarman/barman/pkg/backups"
 	"github.com/gobarman/barman/pkg/catalog"
-	"github.com/gobarman/barman/internal/cli/clikit"
-	"github.com/gobarman/barman/pkg/config"
 	"github.com/gobarman/barman/pkg/hooks"
 	"github.com/gobarman/barman/pkg/lock"
 	"github.com/gobarman/barman/pkg/recovery"
@@ -28,7 +28,7 @@ type recoverRun struct {
 	env     *Env
 	ctx     context.Context // the copy's: cancelled when a step of it fails
 	c       *RecoverCmd
-	s       *config.Section
+	s       *server.Server
 	cat     *backups.Catalogue
 	entries []catalog.WALEntry
 	b       *catalog.BackupInfo
@@ -74,7 +74,7 @@ func (r *recoverRun) run() error {
 	if err := archiveWAL(r.env, r.s, 30*time.Second); err != nil {
 		r.env.Out.Warning("archiving the waiting WAL files of %s first: %v", r.s.Name, err)
 	}
-	if r.cat, err = backups.Load(layoutOf(r.env.Cfg, r.s)); err != nil {
+	if r.cat, err = backups.Load(r.s.Layout); err != nil {
 		return err
 	}
 	if r.entries, err = r.cat.Layout.ReadXlogDB(); err != nil {
@@ -102,7 +102,7 @@ func (r *recoverRun) run() error {
 	if err := r.checkDestination(); err != nil {
 		return err
 	}
-	r.hooks = &hooks.Runner{Scripts: r.s, Server: r.s.Name, ConfigFile: r.env.Cfg.MainFile, Version: clikit.Version(), Log: r.env.Log}
+	r.hooks = &hooks.Runner{Scripts: r.s.Section, Server: r.s.Name, ConfigFile: r.env.Cfg.MainFile, Version: clikit.Version(), Log: r.env.Log}
 	if err := r.hooks.Pre(r.env.Ctx, "recovery", r.hookEnv()); err != nil {
 		return err
 	}
@@ -206,11 +206,11 @@ func (r *recoverRun) setup() error {
 			return err
 		}
 	}
-	opts := r.s.Get("recovery_options")
+	opts := r.s.Recovery.Options
 	r.getWAL, r.delta = r.c.useGetWAL(opts), r.c.useDelta(opts)
 	r.jobs = r.c.Jobs
 	if r.jobs <= 0 {
-		r.jobs = max(r.s.Int("parallel_jobs"), min(runtime.NumCPU(), 4))
+		r.jobs = max(r.s.Recovery.ParallelJobs, min(runtime.NumCPU(), 4))
 	}
 	reloc, err := r.c.relocations()
 	if err != nil {

@@ -15,7 +15,6 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
-	"github.com/gobarman/barman/pkg/archive"
 	"github.com/gobarman/barman/pkg/backups"
 	"github.com/gobarman/barman/pkg/fsutil"
 	"github.com/gobarman/barman/pkg/recovery"
@@ -80,10 +79,7 @@ func (r *recoverRun) copyData() error {
 	}
 	opt := restore.Options{Jobs: r.jobs, Delta: r.delta, Replace: map[string][]byte{}, Throttle: throttle.New(int64(r.c.bwlimit(r.s)) * 1024),
 		TablespaceThrottle: map[uint32]*throttle.Throttle{}}
-	limits, err := throttle.ParseTablespaceLimits(r.s.Get("tablespace_bandwidth_limit"))
-	if err != nil {
-		return err
-	}
+	limits := r.s.Backup.TablespaceLimits
 	for _, ts := range r.b.Tablespaces() {
 		if kbps := limits[ts.Name]; kbps > 0 {
 			opt.TablespaceThrottle[ts.OID] = throttle.New(kbps * 1024)
@@ -137,7 +133,7 @@ func (r *recoverRun) prepareWAL() error {
 		r.restoreC = r.getWALCommand()
 		return nil
 	}
-	a := archive.New(r.env.Cfg, r.s, r.env.Log)
+	a := r.s.Archive(r.env.Log)
 	tli, _ := r.b.Timeline()
 	begin, _ := r.b.BeginXlog()
 	end, _ := r.b.EndXlog()

@@ -2,43 +2,19 @@ package barman
 
 import (
 	"fmt"
+	"github.com/gobarman/barman/pkg/removal"
+	"github.com/gobarman/barman/pkg/server"
 	"time"
 
 	"github.com/gobarman/barman/pkg/backups"
 	"github.com/gobarman/barman/pkg/catalog"
-	"github.com/gobarman/barman/pkg/config"
 	"github.com/gobarman/barman/pkg/retention"
 )
 
-// serverPolicy returns the server's retention settings; ok is false when
-// it has no retention policy (nothing is removed automatically).
-func serverPolicy(s *config.Section) (p retention.Policy, ok bool) {
-	text := s.Get("retention_policy")
-	if text == "" {
-		return p, false
-	}
-	rp, err := config.ParseRetentionPolicy(text)
-	if err != nil { // the configuration loader refuses it first
-		return p, false
-	}
-	return retention.Policy{RetentionPolicy: rp, MinimumRedundancy: s.Int("minimum_redundancy")}, true
-}
-
 // retentionReport judges the backups of cat by the server's policy now;
 // nil when the server has none.
-func retentionReport(env *Env, s *config.Section, cat *backups.Catalogue) (*retention.Report, error) {
-	p, ok := serverPolicy(s)
-	if !ok {
-		return nil, nil
-	}
-	rep, err := retention.Evaluate(p, cat, time.Now())
-	if err != nil {
-		return nil, err
-	}
-	for _, w := range rep.Warnings {
-		env.Log.Warn(w, "server", s.Name)
-	}
-	return rep, nil
+func retentionReport(env *Env, s *server.Server, cat *backups.Catalogue) (*retention.Report, error) {
+	return removal.Evaluate(s, cat, time.Now(), env.Log)
 }
 
 // retentionStatus is b's status in rep, "" without a policy (list-backups
@@ -50,31 +26,15 @@ func retentionStatus(rep *retention.Report, b *catalog.BackupInfo) string {
 	return string(rep.Status(b.ID))
 }
 
-// enforceRetention removes the server's OBSOLETE backups, oldest first,
-// with the WAL files only they needed (`barman cron`).
-func enforceRetention(env *Env, s *config.Section) error {
-	cat, err := backups.Load(layoutOf(env.Cfg, s))
-	if err != nil {
-		return err
-	}
-	rep, err := retentionReport(env, s, cat)
-	if rep == nil || err != nil {
-		return err
-	}
-	var ids []string
-	for _, b := range rep.Obsolete(cat) {
-		ids = append(ids, b.ID)
-	}
-	if len(ids) > 0 {
-		newRemover(env, s, rep).remove(ids)
-	}
-	return nil
+// enforceRetention removes the server's OBSOLETE backups (`barman cron`).
+func enforceRetention(env *Env, s *server.Server) error {
+	return env.Remover(s).Enforce(env.Ctx)
 }
 
 // retentionDryRun prints what enforceRetention would remove from the
 // server, and why, without removing anything.
-func retentionDryRun(env *Env, s *config.Section) error {
-	l := layoutOf(env.Cfg, s)
+func retentionDryRun(env *Env, s *server.Server) error {
+	l := s.Layout
 	cat, err := backups.Load(l)
 	if err != nil {
 		return err
@@ -99,7 +59,7 @@ func retentionDryRun(env *Env, s *config.Section) error {
 		out.Info("\t%s %s: %s", b.ID, v.Status, v.Reason)
 		verdicts = append(verdicts, map[string]any{"backup_id": b.ID, "retention_status": string(v.Status), "reason": v.Reason})
 	}
-	steps, err := planRetention(rep, cat, l, s)
+	steps, err := removal.Plan(s, rep, cat)
 	if err != nil {
 		return err
 	}
@@ -115,20 +75,8 @@ func retentionDryRun(env *Env, s *config.Section) error {
 	return nil
 }
 
-// planRetention simulates the removal of the OBSOLETE backups.
-func planRetention(rep *retention.Report, cat *backups.Catalogue, l *catalog.Layout, s *config.Section) ([]retention.Step, error) {
-	if len(rep.Obsolete(cat)) == 0 {
-		return nil, nil
-	}
-	entries, err := l.ReadXlogDB()
-	if err != nil {
-		return nil, err
-	}
-	return retention.Plan(rep, backups.NewSimulation(cat, entries, concurrentBackup(s)))
-}
-
 // dryRunStep prints one step of the plan and returns it for -f json.
-func dryRunStep(env *Env, s *config.Section, st retention.Step) map[string]any {
+func dryRunStep(env *Env, s *server.Server, st retention.Step) map[string]any {
 	out := env.Out
 	doc := map[string]any{"backup_id": st.Backup.ID, "reason": st.Verdict.Reason}
 	if st.Skip != "" {
@@ -164,16 +112,16 @@ func colonIf(b bool) string {
 
 // retentionSummary is the retention line of show-server: whether the
 // policy is enforced and whether minimum_redundancy is met.
-func retentionSummary(s *config.Section, cat *backups.Catalogue) (policies, redundancy string) {
+func retentionSummary(s *server.Server, cat *backups.Catalogue) (policies, redundancy string) {
 	done := len(cat.Filter(catalog.StatusDone))
-	min := s.Int("minimum_redundancy")
+	min := s.Retention.MinimumRedundancy
 	redundancy = fmt.Sprintf("satisfied (%d/%d)", done, min)
 	if done < min {
 		redundancy = fmt.Sprintf("FAILED (%d/%d)", done, min)
 	}
-	p, ok := serverPolicy(s)
+	p, ok := removal.Policy(s)
 	if !ok {
 		return "not enforced", redundancy
 	}
-	return fmt.Sprintf("enforced (mode: %s, retention: %s, WAL retention: MAIN)", s.Get("retention_policy_mode"), p.Text), redundancy
+	return fmt.Sprintf("enforced (mode: %s, retention: %s, WAL retention: MAIN)", s.Retention.Mode, p.Text), redundancy
 }

@@ -14,10 +14,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gobarman/barman/internal/pgtest"
 	"github.com/gobarman/barman/pkg/backups"
 	"github.com/gobarman/barman/pkg/catalog"
 	"github.com/gobarman/barman/pkg/lock"
-	"github.com/gobarman/barman/internal/pgtest"
 )
 
 // fakeBackup is a backup of a synthetic catalogue.

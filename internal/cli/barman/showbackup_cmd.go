@@ -2,12 +2,11 @@ package barman
 
 import (
 	"errors"
+	"github.com/gobarman/barman/pkg/server"
 	"io"
 
-	"github.com/gobarman/barman/pkg/archive"
 	"github.com/gobarman/barman/pkg/backups"
 	"github.com/gobarman/barman/pkg/catalog"
-	"github.com/gobarman/barman/pkg/config"
 )
 
 // ShowBackupCmd is `barman show-backup SERVER BACKUP_ID` (alias
@@ -44,17 +43,17 @@ func (c *ShowBackupCmd) Run(env *Env) error {
 }
 
 // openCatalogue reads the backups and the xlog.db of a configured server.
-func openCatalogue(env *Env, name string) (*config.Section, *backups.Catalogue, []catalog.WALEntry, error) {
+func openCatalogue(env *Env, name string) (*server.Server, *backups.Catalogue, []catalog.WALEntry, error) {
 	servers, err := env.Servers([]string{name})
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	l := layoutOf(env.Cfg, servers[0])
+	l := servers[0].Layout
 	cat, err := backups.Load(l)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	arch := archive.New(env.Cfg, servers[0], env.Log)
+	arch := servers[0].Archive(env.Log)
 	cat.OpenWAL = func(name string) (io.ReadCloser, error) { return arch.Open(name, false) }
 	entries, err := l.ReadXlogDB()
 	return servers[0], cat, entries, err

@@ -2,6 +2,8 @@ package barman
 
 import (
 	"fmt"
+	"github.com/gobarman/barman/pkg/removal"
+	"github.com/gobarman/barman/pkg/server"
 	"sort"
 	"strings"
 	"time"
@@ -45,18 +47,18 @@ func (c *ShowServersCmd) Run(env *Env) error {
 
 // serverValues renders config values as Barman shows them: None for
 // unset, True/False for booleans.
-func serverValues(s *config.Section) map[string]any {
+func serverValues(s *server.Server) map[string]any {
 	opts := config.Options()
 	out := map[string]any{"name": s.Name, "disabled": false, "passive_node": false}
-	for _, k := range s.Keys() {
-		v := s.Values[k]
+	for _, k := range s.Section.Keys() {
+		v := s.Section.Values[k]
 		switch {
 		case !v.Set:
 			out[k] = nil
 		case conninfoKeys[k]:
 			out[k] = postgres.MaskConninfo(v.Text)
 		case isBool(opts[k]):
-			out[k] = s.Bool(k)
+			out[k] = s.Section.Bool(k)
 		default:
 			out[k] = v.Text
 		}
@@ -68,12 +70,12 @@ func serverValues(s *config.Section) map[string]any {
 // text, wal_retention_policy MAIN when enforced), and two lines of
 // Barman's status command: whether it is enforced, and whether
 // minimum_redundancy is met.
-func addRetention(env *Env, s *config.Section, values map[string]any) {
-	if p, ok := serverPolicy(s); ok {
+func addRetention(env *Env, s *server.Server, values map[string]any) {
+	if p, ok := removal.Policy(s); ok {
 		values["retention_policy"] = p.Text
 		values["wal_retention_policy"] = "MAIN"
 	}
-	cat, err := backups.Load(layoutOf(env.Cfg, s))
+	cat, err := backups.Load(s.Layout)
 	if err != nil {
 		values["catalogue_error"] = err.Error()
 		return

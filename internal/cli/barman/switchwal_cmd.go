@@ -3,12 +3,11 @@ package barman
 import (
 	"context"
 	"fmt"
+	"github.com/gobarman/barman/pkg/server"
 	"os"
 	"path/filepath"
 	"time"
 
-	"github.com/gobarman/barman/pkg/archive"
-	"github.com/gobarman/barman/pkg/config"
 	"github.com/gobarman/barman/pkg/postgres"
 )
 
@@ -34,8 +33,8 @@ func (c *SwitchWALCmd) Run(env *Env) error {
 	return nil
 }
 
-func (c *SwitchWALCmd) one(env *Env, s *config.Section) error {
-	closed, err := switchWAL(env.Ctx, s.Get("conninfo"), c.Force)
+func (c *SwitchWALCmd) one(env *Env, s *server.Server) error {
+	closed, err := switchWAL(env.Ctx, s.Conninfo, c.Force)
 	if err != nil {
 		return err
 	}
@@ -78,8 +77,8 @@ func switchWAL(ctx context.Context, conninfo string, force bool) (string, error)
 }
 
 // waitArchived polls until name has arrived, archiving what arrives.
-func waitArchived(env *Env, s *config.Section, name string, timeout time.Duration) error {
-	a := archive.New(env.Cfg, s, env.Log)
+func waitArchived(env *Env, s *server.Server, name string, timeout time.Duration) error {
+	a := s.Archive(env.Log)
 	deadline := time.Now().Add(timeout)
 	for {
 		if err := archiveWAL(env, s, 10*time.Second); err != nil {

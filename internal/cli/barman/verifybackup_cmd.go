@@ -5,9 +5,8 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/gobarman/barman/pkg/archive"
-	"github.com/gobarman/barman/pkg/backups"
 	"github.com/gobarman/barman/internal/cli/clikit"
+	"github.com/gobarman/barman/pkg/backups"
 	"github.com/gobarman/barman/pkg/restore"
 )
 
@@ -24,7 +23,7 @@ func (c *VerifyBackupCmd) Run(env *Env) error {
 	if err != nil {
 		return err
 	}
-	l := archive.LayoutOf(env.Cfg, servers[0])
+	l := servers[0].Layout
 	cat, err := backups.Load(l)
 	if err != nil {
 		return err

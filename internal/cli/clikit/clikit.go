@@ -3,6 +3,7 @@ package clikit
 import (
 	"errors"
 	"fmt"
+	"github.com/gobarman/barman/pkg/stream"
 	"io"
 	"runtime/debug"
 
@@ -108,6 +109,10 @@ func Report(stderr io.Writer, name string, err error) int {
 		return ExitOK
 	}
 	code := ExitFailure
+	var re *stream.ReportedError
+	if errors.As(err, &re) {
+		return code // each failure was reported as it happened
+	}
 	var ee *ExitError
 	if errors.As(err, &ee) {
 		code = ee.Code

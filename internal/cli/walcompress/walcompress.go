@@ -1,12 +1,13 @@
 // Package walcompress is the barman-wal-compress stage binary: compress or
-// decompress WAL files, as a filter (filter.go) or over a stream of
-// wal_file records (records.go, file.go).
+// decompress WAL files, as a filter or over a stream of wal_file records.
+// The work is pkg/walcompress's; this package parses the flags.
 // cmd/barman-wal-compress/main.go only calls Main. See man/barman-wal-compress.1.md.
 package walcompress
 
 import (
 	"context"
 	"errors"
+	lib "github.com/gobarman/barman/pkg/walcompress"
 	"io"
 	"os"
 	"os/signal"
@@ -22,7 +23,7 @@ import (
 
 const (
 	name  = "barman-wal-compress"
-	stage = "wal-compress" // the stage key of our error and summary records
+	stage = lib.Stage // the stage key of our error and summary records
 )
 
 type cli struct {
@@ -74,14 +75,10 @@ func (c *cli) Validate() error {
 	return nil
 }
 
-// options are the compress options every stream of this run uses.
-func (c *cli) options(ctx context.Context, stderr io.Writer) []compress.Option {
-	return []compress.Option{
-		compress.WithCustom(c.CustomCompressionFilter, c.CustomDecompressionFilter, c.magic),
-		compress.WithServerCompression(c.algo),
-		compress.WithContext(ctx),
-		compress.WithStderr(stderr, name+": "),
-	}
+// options are the library's options for this run.
+func (c *cli) options(stderr io.Writer) lib.Options {
+	return lib.Options{Algo: c.algo, Level: c.level, CompressionFilter: c.CustomCompressionFilter,
+		DecompressionFilter: c.CustomDecompressionFilter, Magic: c.magic, Jobs: c.Jobs, Stderr: stderr, Name: name}
 }
 
 // Main runs barman-wal-compress with args (without the program name) and

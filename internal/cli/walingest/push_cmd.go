@@ -8,8 +8,8 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/gobarman/barman/pkg/archive"
 	"github.com/gobarman/barman/internal/cli/clikit"
+	"github.com/gobarman/barman/pkg/archive"
 	"github.com/gobarman/barman/pkg/compress"
 	"github.com/gobarman/barman/pkg/walstream"
 )

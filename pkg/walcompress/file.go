@@ -76,7 +76,7 @@ func (r *recordRun) place(ctx context.Context, rec *stream.WALFile) (*stream.WAL
 	if ferr := r.verifyCustom(ctx, rec, src); ferr != nil {
 		return nil, ferr
 	}
-	return r.result(rec, n, r.c.algo)
+	return r.result(rec, n, r.o.Algo)
 }
 
 // destOf returns the storage that rec.Dest is a blob of, and its name
@@ -110,7 +110,7 @@ func createDest(ctx context.Context, rec *stream.WALFile, fill func(io.Writer) e
 // archive. Built-in codecs are not checked. dest is not catalogued yet:
 // on a mismatch it is removed and the source stays where it is.
 func (r *recordRun) verifyCustom(ctx context.Context, rec *stream.WALFile, src *os.File) *fileError {
-	if r.c.algo != compress.Custom || r.c.CustomDecompressionFilter == "" {
+	if r.o.Algo != compress.Custom || r.o.DecompressionFilter == "" {
 		return nil
 	}
 	if _, err := src.Seek(0, io.SeekStart); err != nil {
@@ -127,7 +127,7 @@ func (r *recordRun) verifyCustom(ctx context.Context, rec *stream.WALFile, src *
 		return nil
 	}
 	st.Remove(ctx, name)
-	msg := fmt.Sprintf("custom_compression_filter %q wrote a file that custom_decompression_filter %q does not turn back into %s", r.c.CustomCompressionFilter, r.c.CustomDecompressionFilter, rec.Name)
+	msg := fmt.Sprintf("custom_compression_filter %q wrote a file that custom_decompression_filter %q does not turn back into %s", r.o.CompressionFilter, r.o.DecompressionFilter, rec.Name)
 	if err != nil {
 		msg += ": " + bareError(err).Error()
 	}
@@ -158,15 +158,15 @@ func (r *recordRun) result(rec *stream.WALFile, original int64, algo string) (*s
 // writes straight into the file.
 func (r *recordRun) compressTo(ctx context.Context, w io.Writer, src *os.File) (int64, error) {
 	in := sourceReader{ctxReader{ctx, src}}
-	if r.c.algo == compress.None {
+	if r.o.Algo == compress.None {
 		return io.Copy(w, src)
 	}
 	bw := bufio.NewWriterSize(w, 128<<10)
 	dst := io.Writer(bw)
-	if r.c.algo == compress.Custom {
+	if r.o.Algo == compress.Custom {
 		dst = w
 	}
-	cw, err := compress.NewWriter(dst, r.c.algo, r.c.level, r.opts...)
+	cw, err := compress.NewWriter(dst, r.o.Algo, r.o.Level, r.opts...)
 	if err != nil {
 		return 0, err
 	}
@@ -202,7 +202,7 @@ type fileError struct {
 }
 
 func (f *fileError) record(rec *stream.WALFile) *stream.Error {
-	return &stream.Error{Server: rec.Server, Stage: stage, Code: f.code, Message: f.message,
+	return &stream.Error{Server: rec.Server, Stage: Stage, Code: f.code, Message: f.message,
 		Hint: f.hint, Name: rec.Name, Path: f.path}
 }
 

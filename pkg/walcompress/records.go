@@ -10,17 +10,16 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gobarman/barman/internal/cli/clikit"
 	"github.com/gobarman/barman/pkg/compress"
 	"github.com/gobarman/barman/pkg/stream"
 )
 
 // recordRun is one run of record mode: a dispatcher reads the records and
-// hands the wal_file records to compress to c.Jobs workers; everything else
+// hands the wal_file records to compress to o.Jobs workers; everything else
 // is written back at once. Records therefore come out in the order their
 // work ends, not in input order.
 type recordRun struct {
-	c      *cli
+	o      *Options
 	opts   []compress.Option
 	out    *stream.Writer
 	stderr io.Writer
@@ -44,9 +43,11 @@ const (
 	memoryPerJob = 16 << 20
 )
 
-// limitMemory sets the soft limit for jobs workers and returns what
-// restores the previous one.
-func limitMemory(jobs int) (restore func()) {
+// LimitMemory sets the soft limit for jobs workers and returns what
+// restores the previous one. It is the process's setting: only a program
+// that runs Records alone (barman-wal-compress) calls it, never a library
+// caller sharing the process with other work.
+func LimitMemory(jobs int) (restore func()) {
 	if debug.SetMemoryLimit(-1) != math.MaxInt64 {
 		return func() {}
 	}
@@ -54,22 +55,28 @@ func limitMemory(jobs int) (restore func()) {
 	return func() { debug.SetMemoryLimit(math.MaxInt64) }
 }
 
-func (c *cli) runRecords(parent context.Context, stdin io.Reader, stdout, stderr io.Writer) error {
+// Records is record mode: it reads wal_file records from in, compresses
+// each wanted file from its path into its dest (o.Jobs at once), and
+// writes the records, updated, to out, with every other record passed on
+// as it came and a summary record at the end. Files that fail get an
+// error record (and a line on o.Stderr); the run goes on, and returns a
+// *stream.ReportedError.
+func Records(parent context.Context, o Options, in io.Reader, out io.Writer) error {
 	start := time.Now()
-	defer limitMemory(c.Jobs)()
+	o.defaults()
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
-	r := &recordRun{c: c, opts: c.options(ctx, stderr), out: stream.NewWriter(stdout), stderr: stderr, cancel: cancel}
+	r := &recordRun{o: &o, opts: o.compressOptions(ctx), out: stream.NewWriter(out), stderr: o.Stderr, cancel: cancel}
 	jobs := make(chan *stream.WALFile)
 	var wg sync.WaitGroup
-	for range c.Jobs {
+	for range o.Jobs {
 		wg.Go(func() {
 			for rec := range jobs {
 				r.handle(ctx, rec)
 			}
 		})
 	}
-	r.dispatch(ctx, stream.NewReader(stdin, "<stdin>"), jobs)
+	r.dispatch(ctx, stream.NewReader(in, "<stdin>"), jobs)
 	close(jobs)
 	wg.Wait()
 	return r.finish(parent, start)
@@ -147,11 +154,11 @@ func readRecords(ctx context.Context, rd *stream.Reader) <-chan item {
 func (r *recordRun) badInput(err error) (goOn bool) {
 	var le *stream.LineError
 	if errors.As(err, &le) {
-		r.report(&stream.Error{Stage: stage, Code: stream.CodeBadRecord, Message: err.Error(),
+		r.report(&stream.Error{Stage: Stage, Code: stream.CodeBadRecord, Message: err.Error(),
 			Hint: "fix or remove that line; the other records were processed"})
 		return true
 	}
-	r.report(&stream.Error{Stage: stage, Code: stream.CodeIO, Message: "read standard input: " + err.Error()})
+	r.report(&stream.Error{Stage: Stage, Code: stream.CodeIO, Message: "read standard input: " + err.Error()})
 	return false
 }
 
@@ -161,9 +168,9 @@ func (r *recordRun) report(e *stream.Error) {
 	r.errs++
 	r.mu.Unlock()
 	r.write(e)
-	msg := fmt.Sprintf("%s: error: %s\n", name, e.Message)
+	msg := fmt.Sprintf("%s: error: %s\n", r.o.Name, e.Message)
 	if e.Hint != "" {
-		msg += fmt.Sprintf("%s: hint: %s\n", name, e.Hint)
+		msg += fmt.Sprintf("%s: hint: %s\n", r.o.Name, e.Hint)
 	}
 	io.WriteString(r.stderr, msg)
 }
@@ -190,14 +197,14 @@ func (r *recordRun) done(rec *stream.WALFile) {
 
 // finish writes the summary record and returns the run's error.
 func (r *recordRun) finish(parent context.Context, start time.Time) error {
-	exit := clikit.ExitOK
+	exit := exitOK
 	switch {
 	case parent.Err() != nil:
-		exit = clikit.ExitInterrupt
+		exit = exitInterrupt
 	case r.errs > 0 || r.outErr != nil:
-		exit = clikit.ExitFailure
+		exit = exitFailure
 	}
-	r.out.Write(&stream.Summary{Stage: stage, Files: r.files, Bytes: r.bytes, Errors: r.errs,
+	r.out.Write(&stream.Summary{Stage: Stage, Files: r.files, Bytes: r.bytes, Errors: r.errs,
 		ElapsedSeconds: time.Since(start).Seconds(), ExitStatus: exit})
 	switch {
 	case parent.Err() != nil:
@@ -205,7 +212,7 @@ func (r *recordRun) finish(parent context.Context, start time.Time) error {
 	case r.outErr != nil:
 		return fmt.Errorf("write standard output: %w", r.outErr)
 	case r.errs > 0:
-		return &clikit.ExitError{Code: clikit.ExitFailure} // already told
+		return &stream.ReportedError{Stage: Stage, Errors: r.errs} // already told
 	}
 	return nil
 }
