@@ -11,6 +11,7 @@ import (
 
 	"github.com/gobarman/barman/pkg/catalog"
 	"github.com/gobarman/barman/pkg/lock"
+	"github.com/gobarman/barman/pkg/storage"
 	"github.com/gobarman/barman/pkg/stream"
 )
 
@@ -144,17 +145,29 @@ func (c *Committer) entry(rec *stream.WALFile) (catalog.WALEntry, error) {
 	if rec.Dest != c.a.Layout.WALPath(rec.Name) {
 		return catalog.WALEntry{}, fmt.Errorf("record for %s places it at %s, not in this server's archive (%s)", rec.Name, rec.Dest, c.a.Layout.WALPath(rec.Name))
 	}
-	st, err := os.Stat(rec.Dest)
+	dest := c.a.archived(rec.Name)
+	st, err := dest.st.Stat(context.Background(), dest.name)
 	if err != nil {
 		return catalog.WALEntry{}, fmt.Errorf("%s was not placed: %w", rec.Name, err)
 	}
-	if !rec.MTime.IsZero() {
-		os.Chtimes(rec.Dest, rec.MTime, rec.MTime)
+	if rec.MTime.IsZero() {
+		rec.MTime = st.ModTime
 	} else {
-		rec.MTime = st.ModTime()
+		setMtime(dest, rec.MTime)
 	}
-	rec.Size = st.Size()
-	return catalog.WALEntry{Name: rec.Name, Size: st.Size(), Time: catalog.MtimeSeconds(rec.MTime), Compression: rec.Compression}, nil
+	rec.Size = st.Size
+	return catalog.WALEntry{Name: rec.Name, Size: st.Size, Time: catalog.MtimeSeconds(rec.MTime), Compression: rec.Compression}, nil
+}
+
+// setMtime gives the archived file the source's modification time, as
+// Barman's copy does, when it is a local file. Object storage keeps its
+// own upload time: xlog.db has the source's.
+func setMtime(l loc, t time.Time) {
+	if lp, ok := l.st.(storage.LocalPather); ok {
+		if p, err := lp.LocalPath(l.name); err == nil {
+			os.Chtimes(p, t, t)
+		}
+	}
 }
 
 // finish removes the source of a catalogued file.

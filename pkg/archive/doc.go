@@ -15,6 +15,14 @@
 // next commit, and a source is removed only after its line in xlog.db is
 // on disk.
 //
+// The archived files of wals/ are blobs of the layout's WAL store
+// (catalog.Layout.WALStore, pkg/storage): ingest compares a name already
+// archived there, commit stats what was placed there, Open, OpenStored
+// and Reader (get-wal, recover, show-backup) read there, and Rebuild
+// lists it. The spool directories incoming/ and streaming/ and errors/
+// are local directories of the barman host, and xlog.db a local file
+// (see pkg/storage's and pkg/catalog's doc for why).
+//
 // Reading back (Open, Reader) decompresses each archived file with the
 // compression xlog.db records for it, and custom with the server's
 // custom_decompression_filter (see Codec): never by guessing from magic

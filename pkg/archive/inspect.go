@@ -28,11 +28,11 @@ type content struct {
 	compression string
 }
 
-// readContent reads the WAL file name at path whole, decompressed as Open
+// readContent reads the WAL file name at l whole, decompressed as Open
 // decompresses it (an incoming file by its magic bytes, an archived one as
 // xlog.db says), and returns its head, size and sha256.
-func (a *Archive) readContent(path, name string) (content, error) {
-	rc, algo, err := a.openPath(path, name, a.lookup)
+func (a *Archive) readContent(ctx context.Context, l loc, name string) (content, error) {
+	rc, algo, err := a.openLoc(ctx, l, name, a.lookup)
 	if err != nil {
 		return content{}, err
 	}
@@ -41,7 +41,7 @@ func (a *Archive) readContent(path, name string) (content, error) {
 	var head bytes.Buffer
 	n, err := io.Copy(io.MultiWriter(h, &limitWriter{w: &head, n: headSize}), rc)
 	if err != nil {
-		return content{}, fmt.Errorf("read %s: %w", path, err)
+		return content{}, fmt.Errorf("read %s: %w", l.path(), err)
 	}
 	return content{head: head.Bytes(), size: n, checksum: "sha256:" + hex.EncodeToString(h.Sum(nil)), compression: algo}, nil
 }
@@ -86,7 +86,7 @@ func (a *Archive) Inspect(ctx context.Context, path string, exp walfile.Expect, 
 	if walname.Classify(name) == walname.Unknown {
 		return a.reject(path, walfile.CodeUnknown, fmt.Sprintf("%q is not a WAL file name", name), "only WAL segments, .history, .backup and .partial files belong in the incoming directory; the file was moved aside")
 	}
-	c, err := a.readContent(path, name)
+	c, err := a.readContent(ctx, spooled(path), name)
 	if err != nil {
 		return a.ioError(name, path, err)
 	}
@@ -101,15 +101,16 @@ func (a *Archive) Inspect(ctx context.Context, path string, exp walfile.Expect, 
 	rec := &stream.WALFile{Server: a.Server, Name: name, Kind: kindOf(info.Name.Kind), Timeline: info.Name.Timeline,
 		Status: stream.StatusNew, Size: st.Size(), OriginalSize: c.size, MTime: st.ModTime(),
 		Compression: c.compression, Checksum: c.checksum, Path: path, Dest: a.Layout.WALPath(name)}
-	return a.againstArchive(rec, catalogued)
+	return a.againstArchive(ctx, rec, catalogued)
 }
 
 // againstArchive handles a name that is already in the archive.
-func (a *Archive) againstArchive(rec *stream.WALFile, catalogued func(string) bool) Result {
-	if _, err := os.Stat(rec.Dest); errors.Is(err, os.ErrNotExist) {
+func (a *Archive) againstArchive(ctx context.Context, rec *stream.WALFile, catalogued func(string) bool) Result {
+	dest := a.archived(rec.Name)
+	if _, err := dest.st.Stat(ctx, dest.name); errors.Is(err, os.ErrNotExist) {
 		return Result{Record: rec}
 	}
-	have, err := a.readContent(rec.Dest, rec.Name)
+	have, err := a.readContent(ctx, dest, rec.Name)
 	if err != nil {
 		return a.ioError(rec.Name, rec.Dest, err)
 	}

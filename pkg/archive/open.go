@@ -1,9 +1,9 @@
 package archive
 
 import (
+	"context"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/gobarman/barman/pkg/catalog"
 	"github.com/gobarman/barman/pkg/compress"
@@ -51,11 +51,12 @@ type lookupFunc func(name string) (catalog.WALEntry, bool, error)
 // does (see compress.WithServerCompression). A file of incoming/ or
 // streaming/ is not the archiver's: only its magic bytes tell.
 func (a *Archive) Open(name string, partial bool) (io.ReadCloser, error) {
-	p, err := a.Find(name, partial)
+	ctx := context.Background()
+	l, err := a.locate(ctx, name, partial)
 	if err != nil {
 		return nil, err
 	}
-	rc, _, err := a.openPath(p, name, a.lookup)
+	rc, _, err := a.openLoc(ctx, l, name, a.lookup)
 	return rc, err
 }
 
@@ -71,11 +72,12 @@ func (a *Archive) Reader(entries []catalog.WALEntry) func(name string) (io.ReadC
 		return e, ok, nil
 	}
 	return func(name string) (io.ReadCloser, error) {
-		p, err := a.Find(name, false)
+		ctx := context.Background()
+		l, err := a.locate(ctx, name, false)
 		if err != nil {
 			return nil, err
 		}
-		rc, _, err := a.openPath(p, name, lookup)
+		rc, _, err := a.openLoc(ctx, l, name, lookup)
 		return rc, err
 	}
 }
@@ -86,21 +88,21 @@ func (a *Archive) lookup(name string) (catalog.WALEntry, bool, error) {
 	return e, ok, err
 }
 
-// openPath opens the file p, the WAL file name of the archive,
-// decompressed, and says how it was compressed ("" for none).
-func (a *Archive) openPath(p, name string, lookup lookupFunc) (io.ReadCloser, string, error) {
-	algo, err := a.compressionOf(p, name, lookup)
+// openLoc opens the WAL file name found at l decompressed, and says how
+// it was compressed ("" for none).
+func (a *Archive) openLoc(ctx context.Context, l loc, name string, lookup lookupFunc) (io.ReadCloser, string, error) {
+	algo, err := a.compressionOf(ctx, l, name, lookup)
 	if err != nil {
 		return nil, "", err
 	}
-	rc, err := a.openAs(p, algo)
+	rc, err := a.openAs(ctx, l, algo)
 	return rc, algo, err
 }
 
-// compressionOf says how the file p, the WAL file name, is compressed.
-func (a *Archive) compressionOf(p, name string, lookup lookupFunc) (string, error) {
-	if p != a.Layout.WALPath(name) {
-		return a.identify(p, false) // in incoming/ or streaming/
+// compressionOf says how the WAL file name found at l is compressed.
+func (a *Archive) compressionOf(ctx context.Context, l loc, name string, lookup lookupFunc) (string, error) {
+	if !l.archived {
+		return a.identify(ctx, l, false) // in incoming/ or streaming/
 	}
 	e, listed, err := lookup(name)
 	if err != nil {
@@ -109,18 +111,18 @@ func (a *Archive) compressionOf(p, name string, lookup lookupFunc) (string, erro
 	if listed && e.Fields != 3 {
 		return e.Compression, nil
 	}
-	return a.identify(p, true)
+	return a.identify(ctx, l, true)
 }
 
-// identify recognises the compression of the file p from its first bytes
-// ("" for none); for a file the archiver wrote (archived), as Barman
-// does, with the server's compression option and custom magic.
-func (a *Archive) identify(p string, archived bool) (string, error) {
+// identify recognises the compression of the file at l from its first
+// bytes ("" for none); for a file the archiver wrote (archived), as
+// Barman does, with the server's compression option and custom magic.
+func (a *Archive) identify(ctx context.Context, l loc, archived bool) (string, error) {
 	var opts []compress.Option
 	if archived {
 		opts = a.Codec.options()
 	}
-	f, err := os.Open(p)
+	f, err := l.st.Open(ctx, l.name)
 	if err != nil {
 		return "", err
 	}
@@ -128,35 +130,35 @@ func (a *Archive) identify(p string, archived bool) (string, error) {
 	head := make([]byte, max(compress.MagicLen, len(a.Codec.Magic)))
 	n, err := io.ReadFull(f, head)
 	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
-		return "", fmt.Errorf("read %s: %w", p, err)
+		return "", fmt.Errorf("read %s: %w", l.path(), err)
 	}
 	return compress.Detect(head[:n], opts...), nil
 }
 
-// openAs opens the file p decompressed with algo.
-func (a *Archive) openAs(p, algo string) (io.ReadCloser, error) {
+// openAs opens the file at l decompressed with algo.
+func (a *Archive) openAs(ctx context.Context, l loc, algo string) (io.ReadCloser, error) {
 	algo, err := compress.Canonical(algo)
 	if err != nil {
-		return nil, fmt.Errorf("%q of server %s: %w", p, a.Server, err)
+		return nil, fmt.Errorf("%q of server %s: %w", l.path(), a.Server, err)
 	}
 	if algo == compress.Custom && a.Codec.DecompressionFilter == "" {
-		return nil, &NoFilterError{Path: p, Server: a.Server}
+		return nil, &NoFilterError{Path: l.path(), Server: a.Server}
 	}
-	f, err := os.Open(p)
+	f, err := l.st.Open(ctx, l.name)
 	if err != nil {
 		return nil, err
 	}
 	rc, err := compress.NewReader(f, algo, a.Codec.options()...)
 	if err != nil {
 		f.Close()
-		return nil, fmt.Errorf("%s: %w", p, err)
+		return nil, fmt.Errorf("%s: %w", l.path(), err)
 	}
 	return readCloser{rc, f}, nil
 }
 
 type readCloser struct {
 	io.ReadCloser
-	f *os.File
+	f io.Closer
 }
 
 func (r readCloser) Close() error {

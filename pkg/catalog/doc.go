@@ -12,6 +12,20 @@
 //     hash directories, incoming/, streaming/, errors/, with the later
 //     locations (meta/<ID>-backup.info, <server>-xlog.db) accepted on read.
 //
+// backup.info files are read, written and listed through the layout's
+// storages (Stores: BaseStore, MetaStore; pkg/storage), local directories
+// by default, so that object storage can take their place; the archived
+// WAL files have theirs too (WALStore, named by WALName), which
+// pkg/archive and barman-wal-compress go through. Listing the backups
+// reads one level of base/ and meta/, never a backup's own files.
+//
+// xlog.db stays a local file, read and appended directly: it is barman's
+// own index of the archive, an append-only journal under the xlogdb lock
+// with one fsync per batch (fsutil.AppendSync), cut back when an append
+// fails. Object storage has no append, and needs no such index:
+// barman-cloud lists the wals/ prefix instead (storage.Storage.List).
+// identity.json stays local too.
+//
 // It also holds the small Python literal codec (PyValue, ParsePy, PyRepr)
 // backup.info needs. Locking is not done here: callers hold the server's
 // locks around writes.

@@ -21,6 +21,7 @@ type Layout struct {
 	Home   string // barman_home
 	Server string // server name
 	dirs   Dirs   // resolved
+	stores Stores // nil ones: storage.Local on dirs
 }
 
 // NewLayout returns the layout of server under barmanHome with the given

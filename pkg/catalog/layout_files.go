@@ -1,16 +1,17 @@
 package catalog
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"iter"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
-	"github.com/gobarman/barman/pkg/fsutil"
+	"github.com/gobarman/barman/pkg/storage"
 )
 
 // FindBackupInfo returns the backup.info file of backup id: as Barman
@@ -29,9 +30,37 @@ func fileExists(path string) bool {
 	return err == nil
 }
 
+// backupInfoAt says where the backup.info of backup id is, as
+// FindBackupInfo does: in MetaStore when it is there, else in BaseStore.
+func (l *Layout) backupInfoAt(ctx context.Context, id string) (storage.Storage, string) {
+	meta := l.MetaStore()
+	if _, err := meta.Stat(ctx, metaInfoName(id)); err == nil {
+		return meta, metaInfoName(id)
+	}
+	return l.BaseStore(), backupInfoName(id)
+}
+
+// shownPath is how messages name the blob name of st: its file, when st
+// keeps it on local disk.
+func shownPath(st storage.Storage, name string) string {
+	if lp, ok := st.(storage.LocalPather); ok {
+		if p, err := lp.LocalPath(name); err == nil {
+			return p
+		}
+	}
+	return name
+}
+
 // ReadBackupInfo reads the backup.info of backup id.
 func (l *Layout) ReadBackupInfo(id string) (*BackupInfo, error) {
-	b, err := ReadBackupInfo(l.FindBackupInfo(id))
+	ctx := context.Background()
+	st, name := l.backupInfoAt(ctx, id)
+	r, err := st.Open(ctx, name)
+	if err != nil {
+		return nil, fmt.Errorf("read backup info: %w", err)
+	}
+	defer r.Close()
+	b, err := ParseBackupInfo(r, shownPath(st, name))
 	if err != nil {
 		return nil, err
 	}
@@ -46,11 +75,9 @@ func (l *Layout) WriteBackupInfo(b *BackupInfo) error {
 	if b.ID == "" || strings.ContainsAny(b.ID, `/\`) || b.ID == "." || b.ID == ".." {
 		return fmt.Errorf("invalid backup ID %q", b.ID)
 	}
-	path := l.FindBackupInfo(b.ID)
-	if err := fsutil.MkdirAllSync(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	return fsutil.WriteFileAtomic(path, b.Marshal(), 0o644)
+	ctx := context.Background()
+	st, name := l.backupInfoAt(ctx, b.ID)
+	return storage.Save(ctx, st, name, bytes.NewReader(b.Marshal()), storage.CreateOptions{})
 }
 
 // ListBackups reads every backup.info of the server, in base/*/ and in
@@ -72,34 +99,34 @@ func (l *Layout) ListBackups() ([]*BackupInfo, error) {
 	return out, nil
 }
 
-// backupIDs lists the IDs that have a backup.info, sorted.
+// backupIDs lists the IDs that have a backup.info, sorted: the
+// directories of BaseStore that hold one, and the <ID>-backup.info of
+// MetaStore. Only one level of each is listed, never the backups' files.
 func (l *Layout) backupIDs() ([]string, error) {
-	base, err := filepath.Glob(filepath.Join(globEscape(l.dirs.BaseBackups), "*", "backup.info"))
-	if err != nil {
-		return nil, err
-	}
-	meta, err := filepath.Glob(filepath.Join(globEscape(l.MetaDir()), "*-backup.info"))
-	if err != nil {
-		return nil, err
-	}
+	ctx := context.Background()
+	base := l.BaseStore()
 	var ids []string
-	for _, p := range append(base, meta...) {
-		ids = append(ids, backupIDFromPath(p))
+	err := base.List(ctx, "", storage.ListOptions{Delimiter: "/"}, func(in storage.Info) error {
+		id, ok := strings.CutSuffix(in.Name, "/")
+		if _, err := base.Stat(ctx, backupInfoName(id)); ok && err == nil {
+			ids = append(ids, id)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list the backups of server %s: %w", l.Server, err)
+	}
+	err = l.MetaStore().List(ctx, "", storage.ListOptions{Delimiter: "/"}, func(in storage.Info) error {
+		if id, ok := strings.CutSuffix(in.Name, "-backup.info"); ok && !in.Dir && id != "" {
+			ids = append(ids, id)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list the backups of server %s: %w", l.Server, err)
 	}
 	slices.Sort(ids)
 	return slices.Compact(ids), nil
-}
-
-// globEscape quotes the glob metacharacters of a directory name.
-func globEscape(dir string) string {
-	var sb strings.Builder
-	for _, r := range dir {
-		if strings.ContainsRune(`*?[\`, r) {
-			sb.WriteByte('\\')
-		}
-		sb.WriteRune(r)
-	}
-	return sb.String()
 }
 
 // ReadXlogDB reads the server's xlog.db; a missing file is an empty one.

@@ -22,10 +22,10 @@ func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
 }
 
 // WriteAtomic creates a temporary file next to path, lets fill write into it,
-// then fsyncs it, renames it to path and fsyncs the directory. On any error
-// the temporary file is removed and path is left untouched.
+// then fsyncs it, renames it to path and fsyncs the directory (AtomicFile).
+// On any error the temporary file is removed and path is left untouched.
 func WriteAtomic(path string, perm os.FileMode, fill func(io.Writer) error) error {
-	return writeAtomic(path, perm, fill, os.Rename)
+	return writeAtomic(path, perm, fill, (*AtomicFile).Commit)
 }
 
 // WriteAtomicNew is WriteAtomic for a path that must not exist: the file
@@ -34,40 +34,19 @@ func WriteAtomic(path string, perm os.FileMode, fill func(io.Writer) error) erro
 // never replaced. Then the error wraps fs.ErrExist and path keeps what it
 // held.
 func WriteAtomicNew(path string, perm os.FileMode, fill func(io.Writer) error) error {
-	return writeAtomic(path, perm, fill, RenameNoReplace)
+	return writeAtomic(path, perm, fill, (*AtomicFile).CommitNoReplace)
 }
 
-func writeAtomic(path string, perm os.FileMode, fill func(io.Writer) error, rename func(from, to string) error) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
+func writeAtomic(path string, perm os.FileMode, fill func(io.Writer) error, commit func(*AtomicFile) error) error {
+	a, err := CreateAtomic(path, perm)
 	if err != nil {
-		return fmt.Errorf("create temporary file for %q: %w", path, err)
+		return err
 	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err = fill(tmp); err != nil {
+	if err := fill(a.f); err != nil { // the *os.File itself: a child process may write straight into it
+		a.Abort()
 		return fmt.Errorf("write %q: %w", path, err)
 	}
-	if err = tmp.Chmod(perm); err != nil {
-		return fmt.Errorf("chmod %q: %w", tmp.Name(), err)
-	}
-	if err = fsync(tmp); err != nil {
-		return fmt.Errorf("fsync %q: %w", tmp.Name(), err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("close %q: %w", tmp.Name(), err)
-	}
-	if err = rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("rename %q to %q: %w", tmp.Name(), path, err)
-	}
-	return SyncDir(dir)
+	return commit(a)
 }
 
 // SyncDir fsyncs a directory so that a rename or create inside it is durable.

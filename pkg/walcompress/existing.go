@@ -22,7 +22,8 @@ import (
 // else is a duplicate, and dest is left untouched. It returns nil, nil
 // when dest does not exist.
 func (r *recordRun) existing(ctx context.Context, rec *stream.WALFile, src *os.File) (*stream.WALFile, *fileError) {
-	f, err := os.Open(rec.Dest)
+	dest, name := destOf(rec)
+	f, err := dest.Open(ctx, name)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -62,7 +63,7 @@ func duplicate(rec *stream.WALFile, msg string) *fileError {
 // custom magic, a file of unknown format is taken as custom: see
 // compress.WithServerCompression) and compares it with src. Errors
 // reading src are *sourceError.
-func (r *recordRun) compareArchived(ctx context.Context, f *os.File, src io.Reader) (same bool, algo string, err error) {
+func (r *recordRun) compareArchived(ctx context.Context, f io.Reader, src io.Reader) (same bool, algo string, err error) {
 	dec, algo, err := compress.OpenAuto(f, r.opts...)
 	if algo == "" {
 		algo = compress.None

@@ -12,7 +12,7 @@ import (
 	"syscall"
 
 	"github.com/gobarman/barman/pkg/compress"
-	"github.com/gobarman/barman/pkg/fsutil"
+	"github.com/gobarman/barman/pkg/storage"
 	"github.com/gobarman/barman/pkg/stream"
 )
 
@@ -46,11 +46,8 @@ func (r *recordRun) place(ctx context.Context, rec *stream.WALFile) (*stream.WAL
 	if out, ferr := r.existing(ctx, rec, src); out != nil || ferr != nil {
 		return out, ferr
 	}
-	if err := fsutil.MkdirAllSync(filepath.Dir(rec.Dest), dirMode); err != nil {
-		return nil, writeError(rec.Dest, err)
-	}
 	var n int64
-	err = fsutil.WriteAtomicNew(rec.Dest, fileMode, func(w io.Writer) (err error) {
+	err = createDest(ctx, rec, func(w io.Writer) (err error) {
 		n, err = r.compressTo(ctx, w, src)
 		return err
 	})
@@ -82,6 +79,31 @@ func (r *recordRun) place(ctx context.Context, rec *stream.WALFile) (*stream.WAL
 	return r.result(rec, n, r.o.Algo)
 }
 
+// destOf returns the storage that rec.Dest is a blob of, and its name
+// there: a storage.Local on dest's directory with the archive's modes.
+// The records name dest by its path; a backend for object storage will
+// be chosen from it in the same place.
+func destOf(rec *stream.WALFile) (storage.Storage, string) {
+	return &storage.Local{Root: filepath.Dir(rec.Dest), Perm: fileMode, DirPerm: dirMode}, filepath.Base(rec.Dest)
+}
+
+// createDest writes dest through its storage with fill: its directories
+// are created as needed, nothing is visible before the blob is complete
+// and durable, and an existing dest is never replaced (IfNotExists: the
+// error wraps fs.ErrExist).
+func createDest(ctx context.Context, rec *stream.WALFile, fill func(io.Writer) error) error {
+	st, name := destOf(rec)
+	w, err := st.Create(ctx, name, storage.CreateOptions{IfNotExists: true})
+	if err != nil {
+		return err
+	}
+	if err := fill(w); err != nil {
+		w.Abort()
+		return fmt.Errorf("write %q: %w", rec.Dest, err)
+	}
+	return w.Commit()
+}
+
 // verifyCustom decompresses what a custom filter wrote at rec.Dest and
 // compares it with the source: a filter that loses data (one that exits 0
 // without reading all its input, say) must not get a WAL file into the
@@ -94,7 +116,8 @@ func (r *recordRun) verifyCustom(ctx context.Context, rec *stream.WALFile, src *
 	if _, err := src.Seek(0, io.SeekStart); err != nil {
 		return readError(rec.Path, err)
 	}
-	f, err := os.Open(rec.Dest)
+	st, name := destOf(rec)
+	f, err := st.Open(ctx, name)
 	if err != nil {
 		return writeError(rec.Dest, err)
 	}
@@ -103,8 +126,7 @@ func (r *recordRun) verifyCustom(ctx context.Context, rec *stream.WALFile, src *
 	if err == nil && same {
 		return nil
 	}
-	os.Remove(rec.Dest)
-	fsutil.SyncDir(filepath.Dir(rec.Dest))
+	st.Remove(ctx, name)
 	msg := fmt.Sprintf("custom_compression_filter %q wrote a file that custom_decompression_filter %q does not turn back into %s", r.o.CompressionFilter, r.o.DecompressionFilter, rec.Name)
 	if err != nil {
 		msg += ": " + bareError(err).Error()
@@ -118,12 +140,13 @@ const filterHint = "the WAL file stays where it is; check the filters by hand (c
 
 // result is rec updated with what is now at dest.
 func (r *recordRun) result(rec *stream.WALFile, original int64, algo string) (*stream.WALFile, *fileError) {
-	st, err := os.Stat(rec.Dest)
+	st, name := destOf(rec)
+	info, err := st.Stat(context.Background(), name)
 	if err != nil {
 		return nil, writeError(rec.Dest, err)
 	}
 	out := *rec
-	out.Size, out.OriginalSize, out.Compression = st.Size(), original, algo
+	out.Size, out.OriginalSize, out.Compression = info.Size, original, algo
 	if algo == compress.None {
 		out.Compression = ""
 	}

@@ -54,10 +54,7 @@ func (c *GetWALCmd) send(a *archive.Archive, w io.Writer) error {
 	var r io.ReadCloser
 	var err error
 	if c.KeepCompression {
-		var p string
-		if p, err = a.Find(c.WAL, c.Partial); err == nil {
-			r, err = os.Open(p)
-		}
+		r, err = a.OpenStored(c.WAL, c.Partial)
 	} else {
 		r, err = a.Open(c.WAL, c.Partial)
 	}
