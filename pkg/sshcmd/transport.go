@@ -1,0 +1,76 @@
+package sshcmd
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// TransportEnv names the environment variable that chooses how ssh_command
+// runs: "openssh" always runs it as a process; "native" always uses the
+// native client, and fails when it does not understand ssh_command; "auto"
+// or unset uses the native client when it understands ssh_command.
+const TransportEnv = "BARMAN_SSH_TRANSPORT"
+
+// Transport says how Start runs the command: "native" or "openssh", and
+// why not native (""for native).
+func (c *Command) Transport() (name, why string, err error) {
+	mode := strings.ToLower(os.Getenv(TransportEnv))
+	switch mode {
+	case "", "auto", "native":
+	case "openssh":
+		return "openssh", TransportEnv + "=openssh", nil
+	default:
+		return "", "", fmt.Errorf("%s=%s: use openssh, native or auto", TransportEnv, os.Getenv(TransportEnv))
+	}
+	_, why = c.resolve()
+	if why == "" {
+		return "native", "", nil
+	}
+	if mode == "native" {
+		return "", why, fmt.Errorf("%s=native, but the native ssh client cannot run ssh_command %q: %s; unset %s to run it with OpenSSH",
+			TransportEnv, c.Text, why, TransportEnv)
+	}
+	return "openssh", why, nil
+}
+
+// transport returns the native client's target, or nil for the process.
+func (c *Command) transport() (*target, error) {
+	name, why, err := c.Transport()
+	if err != nil {
+		return nil, err
+	}
+	if name == "openssh" {
+		debugf("ssh: running ssh_command as a process", "command", c.Text, "why", why)
+		return nil, nil
+	}
+	t, _ := c.resolve()
+	debugf("ssh: native client", "command", c.Text, "destination", t.user+"@"+t.addr())
+	return t, nil
+}
+
+// resolve works out once what the native client would do with c, or why
+// it cannot.
+func (c *Command) resolve() (*target, string) {
+	if c.plan == nil {
+		return resolveCommand(c.Args(""))
+	}
+	c.plan.once.Do(func() { c.plan.t, c.plan.why = resolveCommand(c.Args("")) })
+	return c.plan.t, c.plan.why
+}
+
+// resolveCommand is resolveTarget for a whole command line ending with an
+// empty remote command (dropped).
+func resolveCommand(argv []string) (*target, string) {
+	if filepath.Base(argv[0]) != "ssh" {
+		return nil, fmt.Sprintf("%s is not ssh", argv[0])
+	}
+	return resolveTarget(argv[1 : len(argv)-1])
+}
+
+func debugf(msg string, args ...any) {
+	slog.Default().Log(context.Background(), slog.LevelDebug, msg, args...)
+}
