@@ -41,7 +41,9 @@ func hostKeys(t *target) (ssh.HostKeyCallback, []string, error) {
 		if !errors.As(err, &ke) {
 			return err // nil or revoked
 		}
-		if len(ke.Want) == 0 {
+		if len(ke.Want) == 0 || !knowsType(ke.Want, key.Type()) {
+			// As OpenSSH: a key of a type not yet known for the host is
+			// a new key, not a changed one.
 			return t.newHost(hostname, key)
 		}
 		w := ke.Want[0]
@@ -104,8 +106,18 @@ var probeKey = func() ssh.PublicKey {
 	return k
 }()
 
+func knowsType(known []knownhosts.KnownKey, keyType string) bool {
+	for _, k := range known {
+		if k.Key.Type() == keyType {
+			return true
+		}
+	}
+	return false
+}
+
 // knownAlgorithms lists the host key algorithms of the keys known for
-// addr, or nil (the client's defaults) when none is known.
+// addr first, then the others, or nil (the client's defaults) when none
+// is known.
 func knownAlgorithms(check ssh.HostKeyCallback, addr string) []string {
 	ip := &net.TCPAddr{IP: net.IPv4(0, 0, 0, 0)}
 	if h, _, err := net.SplitHostPort(addr); err == nil {
@@ -125,6 +137,11 @@ func knownAlgorithms(check ssh.HostKeyCallback, addr string) []string {
 				seen[a] = true
 				algos = append(algos, a)
 			}
+		}
+	}
+	for _, a := range ssh.SupportedAlgorithms().HostKeys {
+		if !seen[a] {
+			algos = append(algos, a)
 		}
 	}
 	return algos

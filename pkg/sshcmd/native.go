@@ -223,6 +223,9 @@ type nativeProcess struct {
 	stderr    io.Writer
 	stdinDone chan error // the copy into the session's stdin, if any
 	killed    atomic.Bool
+	killCh    chan struct{}
+	out       *gate // stdout and stderr, shut once Wait returns
+	errOut    *gate
 	done      chan struct{}
 	err       error
 }
@@ -232,7 +235,7 @@ type nativeProcess struct {
 // is not returned here: like ssh, the process fails, with status 255 and
 // the reason on stderr.
 func startNative(ctx context.Context, t *target, remote string, stdin io.Reader, stdout, stderr io.Writer) Process {
-	p := &nativeProcess{dest: t.user + "@" + t.addr(), stderr: stderr, done: make(chan struct{})}
+	p := &nativeProcess{dest: t.user + "@" + t.addr(), stderr: stderr, done: make(chan struct{}), killCh: make(chan struct{})}
 	err := p.start(ctx, t, remote, stdin, stdout)
 	if err != nil {
 		p.err = &ExitError{Code: 255, Err: err}
@@ -275,7 +278,8 @@ func (p *nativeProcess) start(ctx context.Context, t *target, remote string, std
 				return err
 			}
 		}
-		sess.Stdout, sess.Stderr = stdout, p.stderr
+		p.out, p.errOut = newGate(stdout), newGate(p.stderr)
+		sess.Stdout, sess.Stderr = p.out, p.errOut
 		if err := sess.Start(remote); err != nil {
 			sess.Close()
 			c.release()
@@ -297,6 +301,7 @@ func (p *nativeProcess) Kill() {
 	if p.sess == nil || p.killed.Swap(true) {
 		return
 	}
+	close(p.killCh)
 	p.sess.Signal(ssh.SIGKILL)
 	p.sess.Close()
 }
@@ -309,9 +314,24 @@ func (p *nativeProcess) Wait() error {
 // wait waits for the remote command's exit and its output, then for the
 // copy into its input (a pipe's reader is closed so that it ends).
 func (p *nativeProcess) wait(stdin io.Reader, stdout io.Writer) error {
-	err := p.exitError(p.sess.Wait())
-	p.sess.Close()
-	p.conn.release()
+	ended := make(chan error, 1)
+	go func() {
+		err := p.sess.Wait()
+		p.sess.Close()
+		p.conn.release()
+		ended <- err
+	}()
+	var err error
+	select {
+	case e := <-ended:
+		err = p.exitError(e)
+	case <-p.killCh:
+		// A remote command that outlives the signal (or a server that
+		// ignores it) keeps its session, not the caller.
+		err = &ExitError{Code: -1, Signal: "KILL"}
+	}
+	p.out.shut()
+	p.errOut.shut()
 	if p.stdinDone != nil {
 		if pr, ok := stdin.(*io.PipeReader); ok {
 			pr.CloseWithError(ErrInputClosed)
@@ -351,6 +371,32 @@ func (p *nativeProcess) exitError(err error) error {
 	return &ExitError{Code: 255, Err: err}
 }
 
-// Dials is how many connections the native client has made in this
-// process.
-func Dials() int64 { return pool.dials.Load() }
+// gate passes writes to w until shut, then drops them: what a killed
+// session still receives does not reach the caller after Wait.
+type gate struct {
+	mu     sync.Mutex
+	w      io.Writer
+	closed bool
+}
+
+func newGate(w io.Writer) *gate {
+	if w == nil {
+		w = io.Discard
+	}
+	return &gate{w: w}
+}
+
+func (g *gate) Write(b []byte) (int, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed {
+		return len(b), nil
+	}
+	return g.w.Write(b)
+}
+
+func (g *gate) shut() {
+	g.mu.Lock()
+	g.closed = true
+	g.mu.Unlock()
+}

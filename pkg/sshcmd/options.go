@@ -117,13 +117,13 @@ func parseArgs(args []string) (*settings, string) {
 
 // flag applies an ssh flag with a value.
 func (s *settings) flag(f byte, val string) string {
+	keys := map[byte]string{'p': "Port", 'l': "User", 'i': "IdentityFile"}
 	switch f {
-	case 'p':
-		s.set("port", val)
-	case 'l':
-		s.set("user", val)
-	case 'i':
-		s.set("identityfile", val)
+	case 'p', 'l', 'i':
+		if why := checkSetting(keys[f], val); why != "" {
+			return fmt.Sprintf("-%c %s: %s", f, val, why)
+		}
+		s.set(keys[f], val)
 	case 'F':
 		if s.configFile == "" {
 			s.configFile = val

@@ -58,7 +58,7 @@ func resolveTarget(args []string) (*target, string) {
 	if why != "" {
 		return nil, why
 	}
-	me, err := user.Current()
+	me, err := currentUser()
 	if err != nil {
 		return nil, fmt.Sprintf("no local user: %v", err)
 	}
@@ -101,6 +101,10 @@ func resolveTarget(args []string) (*target, string) {
 	}
 	return t, ""
 }
+
+// currentUser is the local user, whose home has ~/.ssh (a variable for
+// the tests).
+var currentUser = user.Current
 
 // defaultIdentities are the key files tried when none is named.
 var defaultIdentities = []string{"~/.ssh/id_ed25519", "~/.ssh/id_ecdsa", "~/.ssh/id_rsa"}
