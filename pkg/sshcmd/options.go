@@ -206,7 +206,7 @@ var checkers = map[string]func(v string) string{
 	"serveraliveinterval":   isSeconds,
 	"serveralivecountmax":   isCount,
 	"addressfamily":         oneOf("any", "inet", "inet6"),
-	"compression":           oneOf("no"),
+	"compression":           isYesNo, // yes: see target.compression
 	"pubkeyauthentication":  oneOf("yes"),
 	"forwardagent":          oneOf("no"),
 	"forwardx11":            oneOf("no"),

@@ -71,7 +71,7 @@ func TestUnderstood(t *testing.T) {
 		{command: pgtestLike},
 		{command: "ssh -o Compression=no pg"},
 		{command: "ssh -o ServerAliveInterval=15 -o ServerAliveCountMax=2 pg"},
-		{command: "ssh pg", with: []string{"Compression=yes"}, why: "Compression yes"},
+		{command: "ssh -o Compression=maybe pg", why: "Compression maybe"},
 		{command: "ssh -C pg", why: "option -C"},
 		{command: "ssh -v pg", why: "option -v"},
 		{command: "ssh -J jump pg", why: "option -J"},
@@ -213,6 +213,7 @@ func TestTransportEnv(t *testing.T) {
 	fakeHome(t)
 	plain, _ := Parse("ssh pg")
 	proxy, _ := Parse("ssh -J jump pg")
+	compressed := plain.With("Compression=yes")
 	for _, tc := range []struct {
 		env       string
 		c         *Command
@@ -223,6 +224,8 @@ func TestTransportEnv(t *testing.T) {
 		{"native", plain, "native", ""},
 		{"openssh", plain, "openssh", ""},
 		{"", proxy, "openssh", ""},
+		{"", compressed, "openssh", ""},
+		{"native", compressed, "native", ""}, // uncompressed
 		{"openssh", proxy, "openssh", ""},
 		{"native", proxy, "", "BARMAN_SSH_TRANSPORT=native, but the native ssh client cannot run ssh_command \"ssh -J jump pg\": option -J"},
 		{"putty", plain, "", "BARMAN_SSH_TRANSPORT=putty: use openssh, native or auto"},

@@ -33,6 +33,10 @@ type target struct {
 	connectTimeout   time.Duration
 	aliveInterval    time.Duration
 	aliveCountMax    int
+	// compression is Compression=yes, which the native client cannot
+	// do: auto leaves such a command to OpenSSH, a forced native
+	// transport runs it uncompressed.
+	compression bool
 }
 
 // key identifies the connections that can be shared.
@@ -83,6 +87,7 @@ func resolveTarget(args []string) (*target, string) {
 		t.strict = "yes"
 	}
 	t.hashKnownHosts = strings.EqualFold(s.get("hashknownhosts", "no"), "yes")
+	t.compression = strings.EqualFold(s.get("compression", "no"), "yes")
 	for _, f := range strings.Fields(s.get("userknownhostsfile", "~/.ssh/known_hosts ~/.ssh/known_hosts2")) {
 		t.knownHosts = append(t.knownHosts, expandPath(f, s.home, s.alias))
 	}

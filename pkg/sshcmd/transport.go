@@ -26,7 +26,10 @@ func (c *Command) Transport() (name, why string, err error) {
 	default:
 		return "", "", fmt.Errorf("%s=%s: use openssh, native or auto", TransportEnv, os.Getenv(TransportEnv))
 	}
-	_, why = c.resolve()
+	t, why := c.resolve()
+	if why == "" && t.compression && mode != "native" {
+		why = "Compression=yes: the native client does not compress"
+	}
 	if why == "" {
 		return "native", "", nil
 	}
@@ -49,6 +52,9 @@ func (c *Command) transport() (*target, error) {
 	}
 	t, _ := c.resolve()
 	debugf("ssh: native client", "command", c.Text, "destination", t.user+"@"+t.addr())
+	if t.compression {
+		debugf("ssh: native client does not compress (Compression=yes ignored, as BARMAN_SSH_TRANSPORT=native asks)", "command", c.Text)
+	}
 	return t, nil
 }
 
