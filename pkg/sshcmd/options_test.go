@@ -226,6 +226,7 @@ func TestTransportEnv(t *testing.T) {
 		{"", proxy, "openssh", ""},
 		{"", compressed, "openssh", ""},
 		{"native", compressed, "native", ""}, // uncompressed
+		{"native", Local(), "openssh", ""},   // no ssh to replace
 		{"openssh", proxy, "openssh", ""},
 		{"native", proxy, "", "BARMAN_SSH_TRANSPORT=native, but the native ssh client cannot run ssh_command \"ssh -J jump pg\": option -J"},
 		{"putty", plain, "", "BARMAN_SSH_TRANSPORT=putty: use openssh, native or auto"},

@@ -15,8 +15,9 @@ import (
 // or unset uses the native client when it understands ssh_command.
 const TransportEnv = "BARMAN_SSH_TRANSPORT"
 
-// Transport says how Start runs the command: "native" or "openssh", and
-// why not native (""for native).
+// Transport says how Start runs the command: "native" or "openssh" (the
+// process: OpenSSH, or the program ssh_command names), and why not native
+// ("" for native).
 func (c *Command) Transport() (name, why string, err error) {
 	mode := strings.ToLower(os.Getenv(TransportEnv))
 	switch mode {
@@ -25,6 +26,11 @@ func (c *Command) Transport() (name, why string, err error) {
 		return "openssh", TransportEnv + "=openssh", nil
 	default:
 		return "", "", fmt.Errorf("%s=%s: use openssh, native or auto", TransportEnv, os.Getenv(TransportEnv))
+	}
+	if filepath.Base(c.Argv[0]) != "ssh" {
+		// Another program (or the local shell): there is no ssh to
+		// replace, whatever the mode.
+		return "openssh", c.Argv[0] + " is not ssh", nil
 	}
 	t, why := c.resolve()
 	if why == "" && t.compression && mode != "native" {
