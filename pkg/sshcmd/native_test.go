@@ -271,3 +271,39 @@ func TestNativeKnownHosts(t *testing.T) {
 		t.Errorf("strict, unknown host: %v", err)
 	}
 }
+
+// BenchmarkTransport compares the transports on the test sshd: a command
+// that does nothing (the cost of a remote command: a new ssh process and
+// handshake each for OpenSSH, a session on the cached connection for the
+// native client), and 64 MiB sent into it.
+//
+//	go test -run '^$' -bench Transport ./pkg/sshcmd
+func BenchmarkTransport(b *testing.B) {
+	sshd := pgtest.StartSSHD(b)
+	me, _ := user.Current()
+	data := make([]byte, 64<<20)
+	rand.Read(data)
+	for _, transport := range []string{"openssh", "native"} {
+		b.Run(transport+"/true", func(b *testing.B) {
+			b.Setenv(TransportEnv, transport)
+			defer CloseAll()
+			c, _ := Parse(sshd.CommandAs(me.Username))
+			for b.Loop() {
+				if _, err := c.Output(context.Background(), "true"); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(transport+"/64MiB", func(b *testing.B) {
+			b.Setenv(TransportEnv, transport)
+			defer CloseAll()
+			c, _ := Parse(sshd.CommandAs(me.Username))
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				if err := c.Run(context.Background(), "cat >/dev/null", bytes.NewReader(data), nil, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
