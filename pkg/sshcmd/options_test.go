@@ -52,6 +52,13 @@ func TestUnderstood(t *testing.T) {
 	other := filepath.Join(home, "other_key")
 	keygen(t, other, "")
 	writeFile(t, filepath.Join(home, "proxy_config"), "Host pg\n  ProxyJump jump\n")
+	os.Mkdir(filepath.Join(home, "bin"), 0o755)
+	wrapper := filepath.Join(home, "bin", "ssh") // as pgtest.Gate makes
+	writeFile(t, wrapper, "#!/bin/sh\nexec \"$@\"\n")
+	real, err := exec.LookPath("ssh")
+	if err != nil {
+		t.Fatal(err)
+	}
 	writeFile(t, filepath.Join(home, "other_host_config"), "Host backup\n  ProxyJump jump\nHost pg\n  Port 2200\n")
 	writeFile(t, filepath.Join(home, "match_config"), "Match host pg\n  Port 2200\n")
 	pgtestLike := "ssh -F /dev/null -p 2222 -i " + other + " -o IdentitiesOnly=yes -o StrictHostKeyChecking=no" +
@@ -62,7 +69,7 @@ func TestUnderstood(t *testing.T) {
 		why     string   // "" for native, else part of the reason
 	}{
 		{command: "ssh pg"},
-		{command: "/usr/bin/ssh postgres@pg"},
+		{command: real + " postgres@pg"},
 		{command: "ssh -p 2222 -i " + other + " postgres@pg"},
 		{command: "ssh -l postgres -o Port=2222 -oUser=bob pg"},
 		{command: "ssh -q -T -4 pg"},
@@ -85,6 +92,7 @@ func TestUnderstood(t *testing.T) {
 		{command: "ssh -p 2222", why: "no destination"},
 		{command: "sh -c", why: "sh is not ssh"},
 		{command: "/usr/local/bin/myrsh pg", why: "myrsh is not ssh"},
+		{command: wrapper + " pg", why: wrapper + " is not the ssh on $PATH"},
 		{command: "ssh -i " + enc + " pg", why: "is encrypted and no ssh-agent holds it"},
 		{command: "ssh -F " + filepath.Join(home, "proxy_config") + " pg", why: "proxy_config line 2: option ProxyJump is not understood"},
 		{command: "ssh -F " + filepath.Join(home, "match_config") + " pg", why: "Match blocks"},

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 )
@@ -27,10 +28,10 @@ func (c *Command) Transport() (name, why string, err error) {
 	default:
 		return "", "", fmt.Errorf("%s=%s: use openssh, native or auto", TransportEnv, os.Getenv(TransportEnv))
 	}
-	if filepath.Base(c.Argv[0]) != "ssh" {
-		// Another program (or the local shell): there is no ssh to
-		// replace, whatever the mode.
-		return "openssh", c.Argv[0] + " is not ssh", nil
+	if why := notSSH(c.Argv[0]); why != "" {
+		// Another program (a wrapper, the local shell): there is no ssh
+		// to replace, whatever the mode.
+		return "openssh", why, nil
 	}
 	t, why := c.resolve()
 	if why == "" && t.compression && mode != "native" {
@@ -77,10 +78,32 @@ func (c *Command) resolve() (*target, string) {
 // resolveCommand is resolveTarget for a whole command line ending with an
 // empty remote command (dropped).
 func resolveCommand(argv []string) (*target, string) {
-	if filepath.Base(argv[0]) != "ssh" {
-		return nil, fmt.Sprintf("%s is not ssh", argv[0])
+	if why := notSSH(argv[0]); why != "" {
+		return nil, why
 	}
 	return resolveTarget(argv[1 : len(argv)-1])
+}
+
+// notSSH says why program is not OpenSSH's ssh, or "": it must be "ssh",
+// or a path to the ssh found on $PATH (another file named ssh is a
+// wrapper that may do anything).
+func notSSH(program string) string {
+	if filepath.Base(program) != "ssh" {
+		return program + " is not ssh"
+	}
+	if !strings.Contains(program, "/") {
+		return ""
+	}
+	onPath, err := exec.LookPath("ssh")
+	if err != nil {
+		return ""
+	}
+	a, err1 := os.Stat(program)
+	b, err2 := os.Stat(onPath)
+	if err1 != nil || err2 != nil || !os.SameFile(a, b) {
+		return fmt.Sprintf("%s is not the ssh on $PATH (%s)", program, onPath)
+	}
+	return ""
 }
 
 func debugf(msg string, args ...any) {
