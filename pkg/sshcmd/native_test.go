@@ -307,3 +307,12 @@ func BenchmarkTransport(b *testing.B) {
 		})
 	}
 }
+
+// TestNativePipesCarryFailures is TestPipesCarryFailures on the native
+// client.
+func TestNativePipesCarryFailures(t *testing.T) {
+	nativeOnly(t)
+	_, text := sshdCommand(t, nil)
+	c, _ := Parse(text)
+	pipesCarryFailures(t, c)
+}
