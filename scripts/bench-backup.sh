@@ -38,7 +38,8 @@
 #
 # Usage: scripts/bench-backup.sh [-s SCALE] [-T] [-k]
 #   -s SCALE  pgbench -i scale (default 100, ~1.5 GB; -s 10 for a quick run)
-#   -T        only the SSH transports: cp -a, ours rsync -j1/-j2 with each
+#   -T        only the SSH transports: cp -a, pg_basebackup, ours rsync -j2,
+#             and ours rsync -j1/-j2 with each transport
 #   -k        keep the work directory (its path is printed at the end)
 #   BIN=DIR   our binaries (default: bin/ of this repository)
 set -euo pipefail
@@ -569,13 +570,14 @@ main() {
 	start_cluster
 
 	run_cp
+	run_pg_basebackup
 	if ((ONLY_TRANSPORTS)); then
+		run_ours "ours rsync -j2" rsync 2
 		run_transports
 		log "done in $((SECONDS - t0)) s"
 		report
 		return 0
 	fi
-	run_pg_basebackup
 	run_ours "ours postgres" postgres 1
 	run_ours "ours postgres zstd" postgres 1 off "backup_compression = zstd"
 	run_ours "ours postgres zstd@server" postgres 1 off $'backup_compression = zstd\nbackup_compression_location = server\nbackup_compression_workers = 2'
