@@ -14,6 +14,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -315,4 +316,42 @@ func TestNativePipesCarryFailures(t *testing.T) {
 	_, text := sshdCommand(t, nil)
 	c, _ := Parse(text)
 	pipesCarryFailures(t, c)
+}
+
+// TestNativeConnectionLost: the server side of the connection dies in the
+// middle of a command: status 255, and the output pipe ends with the
+// error, not as a clean end.
+func TestNativeConnectionLost(t *testing.T) {
+	nativeOnly(t)
+	_, text := sshdCommand(t, nil)
+	c, _ := Parse(text)
+	outR, outW := io.Pipe()
+	var stderr bytes.Buffer
+	p, err := c.Start(context.Background(), "echo $PPID; exec sleep 600", nil, outW, &stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(outR)
+	line, err := br.ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The remote shell's parent is sshd's process for this connection.
+	var pid int
+	if _, err := fmt.Sscan(line, &pid); err != nil || pid <= 1 {
+		t.Fatalf("sshd pid %q", line)
+	}
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	if rest, err := io.ReadAll(br); err == nil {
+		t.Errorf("output ended cleanly (%q) on a lost connection", rest)
+	}
+	var ee *ExitError
+	if err := p.Wait(); !errors.As(err, &ee) || ee.Code != 255 {
+		t.Errorf("wait: %v", err)
+	}
+	if !strings.Contains(stderr.String(), "ssh: connection to ") {
+		t.Errorf("stderr %q", stderr.String())
+	}
 }
