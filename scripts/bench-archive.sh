@@ -22,6 +22,11 @@
 #                  sync f`, and Barman 3.4's barman-wal-archive to its own
 #                  put-wal.
 #
+# Our push and push --async run also once per SSH transport
+# (BARMAN_SSH_TRANSPORT=openssh: an ssh process per call or worker session;
+# native: barman's own client); the plain lines are the default (auto). -T
+# measures only those, for a quick comparison.
+#
 # After each of our runs it checks that xlog.db has N lines and that get-wal
 # returns the first and last segments byte for byte (Barman 3.4's and
 # pgBackRest's archives, and the pushed files, are checked likewise), so a
@@ -34,13 +39,14 @@
 # is missing or predates archive-wal, and installs missing packages with
 # apt-get). Everything it starts is stopped, everything it writes removed.
 #
-# Usage: scripts/bench-archive.sh [-n N] [-r R] [-p P] [-s SCALE] [-x] [-k]
+# Usage: scripts/bench-archive.sh [-n N] [-r R] [-p P] [-s SCALE] [-x] [-T] [-k]
 #   -n N      segments (default 64, ~5 min; -n 16 for a quick run)
 #   -r R      run each measurement R times and keep the fastest (default 1)
 #   -p P      segments pushed over ssh, one ssh per segment (default 8)
 #   -s SCALE  pgbench -i scale (default 20*N/64, between 1 and 20)
 #   -x        extras: bzip2 (ours and CLI), gzip/zstd CLIs on every core
 #             with xargs -P, Barman 3.4 with pigz (~2 min more for N=64)
+#   -T        only the SSH transports: our push and push --async with each
 #   -k        keep the work directory (its path is printed at the end)
 #   BIN=DIR   our binaries (default: bin/ of this repository)
 set -euo pipefail
@@ -62,9 +68,11 @@ PUSH=
 SCALE=
 EXTRA=0
 KEEP=0
+ONLY_TRANSPORTS=0
 usage() { sed -n '/^# Usage:/,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
-while getopts n:r:p:s:xkh opt; do
+while getopts n:r:p:s:xTkh opt; do
 	case $opt in
+	T) ONLY_TRANSPORTS=1 ;;
 	n) N=$OPTARG ;;
 	r) REPEAT=$OPTARG ;;
 	p) PUSH=$OPTARG ;;
@@ -609,7 +617,7 @@ check_pushed() {
 time_push() {
 	local key=$1 sshopts=$2 note=$3
 	shift 3
-	measure "$key" 1 "rm -rf $work/home/main; mkdir -p $work/home/main/incoming" bash -c '
+	measure "$key" 1 "rm -rf $work/home/main; mkdir -p $work/home/main/incoming" env BARMAN_SSH_TRANSPORT="${TRANSPORT:-auto}" bash -c '
 		ingest=$1 sshconf=$2 barman=$3 conf=$4 ref=$5 sshopts=$6 nopts=$7
 		shift 7
 		opts=("${@:1:nopts}")
@@ -642,7 +650,7 @@ time_async() {
 	# Driven as PostgreSQL's archiver drives it: archive_command through
 	# /bin/sh -c (system()), then the rename of .ready to .done in process
 	# (a mv per segment would add ~10 ms of fork and exec here).
-	measure "$key" 1 "rm -rf $work/home/main $spool; mkdir -p $work/home/main/incoming; rm -f $pgwal/archive_status/*; for s in ${SEGS[*]}; do : > $pgwal/archive_status/\$s.ready; done" python3 -c '
+	measure "$key" 1 "rm -rf $work/home/main $spool; mkdir -p $work/home/main/incoming; rm -f $pgwal/archive_status/*; for s in ${SEGS[*]}; do : > $pgwal/archive_status/\$s.ready; done" env BARMAN_SSH_TRANSPORT="${TRANSPORT:-auto}" python3 -c '
 import os, shlex, subprocess, sys
 ingest, sshconf, barman, conf, pgwal, spool, algo = sys.argv[1:8]
 cmd = " ".join(shlex.quote(a) for a in [ingest, "push", "--async", "--async-idle", "1s", "--spool-path", spool,
@@ -669,12 +677,29 @@ for s in sys.argv[8:]:
 	rm -rf "$pgwal"
 }
 
+# run_transports: our push and push --async with each SSH transport
+# forced. Uses run_push's d and segs.
+run_transports() {
+	local t
+	for t in openssh native; do
+		TRANSPORT=$t time_push "push: ours $t" "" "BARMAN_SSH_TRANSPORT=$t"
+		TRANSPORT=$t time_async "push: ours --async $t" none
+	done
+}
+
 run_push() {
 	if ! setup_sshd; then
 		skip "push" "$SSH_WHY"
 		return 0
 	fi
 	local d=$work/ssh key segs=("${SEGS[@]:0:$PUSH}")
+	write_conf gzip 6
+	if ((ONLY_TRANSPORTS)); then
+		time_push "push: ours" "" "barman-wal-ingest push -> barman put-wal"
+		time_async "push: ours --async" none
+		run_transports
+		return 0
+	fi
 	write_conf gzip 6
 	write_conf34 gzip
 
@@ -738,6 +763,7 @@ run_push() {
 	NOTE[$key]="the same for all $N segments"
 
 	time_async "push: ours --async" none
+	run_transports
 	time_async "push: ours --async, s2" s2
 	time_async "push: ours --async, lz4" lz4
 	time_async "push: ours --async, zstd" zstd
@@ -888,6 +914,13 @@ main() {
 	local t0=$SECONDS
 	make_segments
 
+	if ((ONLY_TRANSPORTS)); then
+		log "the push over ssh to 127.0.0.1, per SSH transport"
+		run_push
+		log "done in $((SECONDS - t0)) s"
+		report
+		return 0
+	fi
 	log "ours: $BARMAN archive-wal (barman-wal-compress -j $CORES)"
 	run_ours none 0
 	run_ours gzip 6

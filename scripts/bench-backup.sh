@@ -24,6 +24,11 @@
 # Then pgbench -T 10 and a second backup of ours (rsync -j 2) with
 # reuse_backup = link: its time, size, and what it shares with the first.
 #
+# Our rsync method runs also once per SSH transport (BARMAN_SSH_TRANSPORT=
+# openssh: an ssh process per stream; native: barman's own client, one
+# connection for the backup's commands); the plain lines are the default
+# (auto). -T measures only those (and cp -a), for a quick comparison.
+#
 # Each of our backups must end DONE and pass verify-backup; Barman 3.4's
 # must end DONE; pgBackRest's must be listed by its info command.
 #
@@ -31,8 +36,10 @@
 # and installs missing packages with apt-get). Everything it starts is
 # stopped, everything it writes removed (unless -k).
 #
-# Usage: scripts/bench-backup.sh [-s SCALE] [-k]
+# Usage: scripts/bench-backup.sh [-s SCALE] [-T] [-k]
 #   -s SCALE  pgbench -i scale (default 100, ~1.5 GB; -s 10 for a quick run)
+#   -T        only the SSH transports: cp -a, pg_basebackup, ours rsync -j2,
+#             and ours rsync -j1/-j2 with each transport
 #   -k        keep the work directory (its path is printed at the end)
 #   BIN=DIR   our binaries (default: bin/ of this repository)
 set -euo pipefail
@@ -46,10 +53,12 @@ BARMAN=$BIN/barman
 
 SCALE=100
 KEEP=0
+ONLY_TRANSPORTS=0
 usage() { sed -n '/^# Usage:/,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
-while getopts s:kh opt; do
+while getopts s:Tkh opt; do
 	case $opt in
 	s) SCALE=$OPTARG ;;
+	T) ONLY_TRANSPORTS=1 ;;
 	k) KEEP=1 ;;
 	h) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
@@ -403,15 +412,16 @@ check_ours() {
 }
 WARNLOGS=()
 
-run_ours() { # KEY METHOD JOBS [REUSE] [EXTRA CONFIGURATION LINES]
-	local key=$1 method=$2 jobs=$3 reuse=${4:-off}
+run_ours() { # KEY METHOD JOBS [REUSE] [EXTRA CONFIGURATION LINES]; TRANSPORT=openssh|native|auto
+	local key=$1 method=$2 jobs=$3 reuse=${4:-off} transport=${TRANSPORT:-auto}
 	write_conf "$method" "$reuse" "${5:-}"
 	drain
 	local args=(-c "$work/barman.conf" backup --wait --wait-timeout 300 main)
 	[ "$method" = rsync ] && args=(-c "$work/barman.conf" backup -j "$jobs" --reuse-backup "$reuse" --wait --wait-timeout 300 main)
-	measure "$key" "$BARMAN" "${args[@]}" || die "$key failed"
+	measure "$key" env BARMAN_SSH_TRANSPORT="$transport" "$BARMAN" "${args[@]}" || die "$key failed"
 	check_ours "$key"
 	NOTE[$key]="${NOTE[$key]:+${NOTE[$key]}; }$LAST_ID DONE, verify-backup OK"
+	[ "$transport" = auto ] || NOTE[$key]+="; BARMAN_SSH_TRANSPORT=$transport"
 }
 
 run_barman34() { # METHOD
@@ -539,6 +549,15 @@ goal() { # OURS THEIRS LIMIT
 		printf "  %-26s vs %-20s %5.2fx  <= %.2fx  %s\n", o, t, r, l, (r <= l ? "met" : "MISSED") }'
 }
 
+# run_transports: our rsync method with each SSH transport forced.
+run_transports() {
+	local t
+	for t in openssh native; do
+		TRANSPORT=$t run_ours "ours rsync -j1 $t" rsync 1
+		TRANSPORT=$t run_ours "ours rsync -j2 $t" rsync 2
+	done
+}
+
 # --- main ------------------------------------------------------------------------
 
 main() {
@@ -552,11 +571,19 @@ main() {
 
 	run_cp
 	run_pg_basebackup
+	if ((ONLY_TRANSPORTS)); then
+		run_ours "ours rsync -j2" rsync 2
+		run_transports
+		log "done in $((SECONDS - t0)) s"
+		report
+		return 0
+	fi
 	run_ours "ours postgres" postgres 1
 	run_ours "ours postgres zstd" postgres 1 off "backup_compression = zstd"
 	run_ours "ours postgres zstd@server" postgres 1 off $'backup_compression = zstd\nbackup_compression_location = server\nbackup_compression_workers = 2'
 	run_ours "ours rsync -j1" rsync 1
 	run_ours "ours rsync -j2" rsync 2
+	run_transports
 	run_barman34 rsync
 	run_barman34 postgres
 	run_pgbackrest none

@@ -9,15 +9,12 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gobarman/barman/pkg/throttle"
-
-	"github.com/gobarman/barman/pkg/fsutil"
 
 	"github.com/gobarman/barman/pkg/sshcmd"
 )
@@ -32,11 +29,12 @@ type Remote struct {
 	Throttle *throttle.Throttle
 }
 
-func (r *Remote) cmd(ctx context.Context, script string) *exec.Cmd {
+// command is how scripts run on the host: r.SSH, or the local shell.
+func (r *Remote) command() *sshcmd.Command {
 	if r.SSH == nil {
-		return exec.CommandContext(ctx, "/bin/sh", "-c", script)
+		return sshcmd.Local()
 	}
-	return r.SSH.Cmd(ctx, script)
+	return r.SSH
 }
 
 func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
@@ -44,14 +42,12 @@ func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + 
 // List lists dir recursively on the host: type, size, mtime, mode, link
 // target and path of every entry, NUL-separated (any file name works).
 func (r *Remote) List(ctx context.Context, dir string) ([]Entry, error) {
-	c := r.cmd(ctx, "cd "+quote(dir)+` && find . -printf '%y\0%s\0%T@\0%m\0%l\0%P\0'`)
-	var stderr bytes.Buffer
-	c.Stderr = &stderr
-	out, err := c.Output()
+	var out, stderr bytes.Buffer
+	err := r.command().Run(ctx, "cd "+quote(dir)+` && find . -printf '%y\0%s\0%T@\0%m\0%l\0%P\0'`, nil, &out, &stderr)
 	if err != nil {
 		return nil, fmt.Errorf("list %s on the PostgreSQL host: %v: %s", dir, err, strings.TrimSpace(stderr.String()))
 	}
-	return parseListing(out)
+	return parseListing(out.Bytes())
 }
 
 func parseListing(out []byte) ([]Entry, error) {
@@ -94,39 +90,32 @@ func (r *Remote) fetch(ctx context.Context, dir string, names []string, limit *t
 	if limit == nil {
 		limit = r.Throttle
 	}
-	c := r.cmd(ctx, "cd "+quote(dir)+" && tar -cf - --null --no-recursion --ignore-failed-read -T -")
 	var list bytes.Buffer
 	for _, n := range names {
 		list.WriteString(n)
 		list.WriteByte(0)
 	}
-	c.Stdin = &list
 	var stderr bytes.Buffer
-	c.Stderr = &stderr
-	stdout, err := c.StdoutPipe()
+	// The stream is queued while the files are written, so that ssh and
+	// the remote tar never wait for the disk.
+	pipe := newAsyncPipe()
+	p, err := r.command().Start(ctx, "cd "+quote(dir)+" && tar -cf - --null --no-recursion --ignore-failed-read -T -",
+		&list, limit.Writer(ctx, pipe), &stderr)
 	if err != nil {
-		return nil, err
-	}
-	fsutil.GrowPipe(stdout)
-	if err := c.Start(); err != nil {
 		return nil, fmt.Errorf("start copy from the PostgreSQL host: %w", err)
 	}
-	// The stream is read into a queue while the files are written, so
-	// that ssh and the remote tar never wait for the disk.
-	pipe := newAsyncPipe()
-	copied := make(chan struct{})
+	waited := make(chan error, 1)
 	go func() {
-		defer close(copied)
-		_, err := io.CopyBuffer(pipe, limit.Reader(ctx, stdout), make([]byte, 1<<20))
-		pipe.CloseWrite(err)
+		err := p.Wait()
+		pipe.CloseWrite(streamEnd(err))
+		waited <- err
 	}()
 	readErr := readTar(pipe, handle)
 	if readErr != nil {
 		pipe.CloseRead(readErr)
-		c.Process.Kill()
+		p.Kill()
 	}
-	<-copied
-	waitErr := c.Wait()
+	waitErr := <-waited
 	if readErr != nil {
 		return nil, readErr
 	}
@@ -134,14 +123,26 @@ func (r *Remote) fetch(ctx context.Context, dir string, names []string, limit *t
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("copy from %s on the PostgreSQL host failed: %s", dir, strings.Join(problems, "; "))
 	}
-	var ee *exec.ExitError
-	if errors.As(waitErr, &ee) && ee.ExitCode() > 1 {
+	var ee *sshcmd.ExitError
+	if errors.As(waitErr, &ee) && ee.ExitCode() != 1 {
 		return nil, fmt.Errorf("copy from %s on the PostgreSQL host: %v: %s", dir, waitErr, strings.TrimSpace(stderr.String()))
 	}
 	if waitErr != nil && !errors.As(waitErr, &ee) {
 		return nil, waitErr
 	}
 	return changed, nil
+}
+
+// streamEnd is how the copy stream ends for the tar reader: cleanly when
+// tar exited 0 or 1 (files changed while read: sorted out from its
+// messages), with the error when ssh or tar failed, so that a broken
+// stream is never taken for a whole one.
+func streamEnd(waitErr error) error {
+	var ee *sshcmd.ExitError
+	if waitErr == nil || (errors.As(waitErr, &ee) && ee.ExitCode() == 1) {
+		return nil
+	}
+	return waitErr
 }
 
 func readTar(r io.Reader, handle func(*tar.Header, io.Reader) error) error {

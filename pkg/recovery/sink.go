@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
@@ -67,8 +66,8 @@ type RemoteSink struct {
 	Done bool
 
 	ctx    context.Context
-	cmd    *exec.Cmd
-	stdin  io.WriteCloser
+	proc   sshcmd.Process
+	stdin  *io.PipeWriter
 	bw     *bufio.Writer
 	tw     *tar.Writer
 	stderr bytes.Buffer
@@ -81,17 +80,12 @@ func NewRemoteSink(ctx context.Context, ssh *sshcmd.Command, dir string, done bo
 }
 
 func (s *RemoteSink) open() error {
-	s.cmd = s.SSH.Cmd(s.ctx, restore.RemoteScript)
-	s.cmd.Stderr = &s.stderr
-	in, err := s.cmd.StdinPipe()
+	pr, in := io.Pipe()
+	proc, err := s.SSH.Start(s.ctx, restore.RemoteScript, pr, nil, &s.stderr)
 	if err != nil {
 		return err
 	}
-	fsutil.GrowPipe(in)
-	if err := s.cmd.Start(); err != nil {
-		return fmt.Errorf("start %s: %w", strings.Join(s.cmd.Args, " "), err)
-	}
-	s.stdin, s.bw = in, bufio.NewWriterSize(in, 1<<20)
+	s.proc, s.stdin, s.bw = proc, in, bufio.NewWriterSize(in, 1<<20)
 	s.tw = tar.NewWriter(s.bw)
 	return s.tw.WriteHeader(&tar.Header{Name: s.path(""), Mode: 0o700, Typeflag: tar.TypeDir, ModTime: time.Now(), Format: tar.FormatPAX})
 }
@@ -123,7 +117,7 @@ func (s *RemoteSink) Put(name string, data []byte, mtime time.Time) error {
 }
 
 func (s *RemoteSink) Close() error {
-	if s.cmd == nil {
+	if s.proc == nil {
 		return s.err
 	}
 	if s.err == nil {
@@ -131,9 +125,9 @@ func (s *RemoteSink) Close() error {
 			s.err = s.bw.Flush()
 		}
 	}
-	s.stdin.Close()
-	err := s.cmd.Wait()
-	s.cmd = nil
+	s.stdin.CloseWithError(s.err) // an error kills the remote tar
+	err := s.proc.Wait()
+	s.proc = nil
 	if err != nil {
 		s.err = fmt.Errorf("send the WAL files to %s on the destination host: %v: %s", s.Dir, err, strings.TrimSpace(s.stderr.String()))
 	}

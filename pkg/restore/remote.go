@@ -5,10 +5,10 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/gobarman/barman/pkg/backuptar"
-	"github.com/gobarman/barman/pkg/fsutil"
 
 	"golang.org/x/sync/errgroup"
 
@@ -134,18 +133,14 @@ type remote struct {
 func (rm *remote) stream(ctx context.Context, roots, grp []*stream.BackupFile, src *sources, arch *backuptar.Archive) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	cmd := rm.ssh.Cmd(ctx, RemoteScript)
 	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	stdin, err := cmd.StdinPipe()
+	stdin, pw := io.Pipe()
+	defer stdin.Close()
+	p, err := rm.ssh.Start(ctx, RemoteScript, stdin, nil, &stderr)
 	if err != nil {
 		return err
 	}
-	fsutil.GrowPipe(stdin)
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("start %s: %w", strings.Join(cmd.Args, " "), err)
-	}
-	bw := bufio.NewWriterSize(stdin, 1<<20)
+	bw := bufio.NewWriterSize(pw, 1<<20)
 	tw := tar.NewWriter(bw)
 	sendErr := rm.send(tw, roots, false)
 	if sendErr == nil {
@@ -166,13 +161,13 @@ func (rm *remote) stream(ctx context.Context, roots, grp []*stream.BackupFile, s
 	if sendErr != nil {
 		cancel() // do not let the remote tar finish a damaged stream
 	}
-	stdin.Close()
-	waitErr := cmd.Wait()
+	pw.CloseWithError(sendErr) // an error kills the remote tar too
+	waitErr := p.Wait()
 	if sendErr != nil && !isPipeError(sendErr) {
 		return sendErr
 	}
 	if waitErr != nil {
-		return fmt.Errorf("write the files on the destination host (%s): %v: %s", strings.Join(cmd.Args, " "), waitErr, lastLines(stderr.String()))
+		return fmt.Errorf("write the files on the destination host (%s): %v: %s", rm.ssh.Text, waitErr, lastLines(stderr.String()))
 	}
 	return sendErr
 }
@@ -281,7 +276,7 @@ func (rm *remote) count(f func(*Stats)) {
 }
 
 func isPipeError(err error) bool {
-	return err != nil && (strings.Contains(err.Error(), "broken pipe") || strings.Contains(err.Error(), "file already closed"))
+	return err != nil && (errors.Is(err, sshcmd.ErrInputClosed) || strings.Contains(err.Error(), "broken pipe") || strings.Contains(err.Error(), "file already closed"))
 }
 
 func lastLines(s string) string {
@@ -295,17 +290,12 @@ func lastLines(s string) string {
 // RunScript runs a shell script on the destination host (or locally when
 // ssh is nil) and returns its standard output.
 func RunScript(ctx context.Context, ssh *sshcmd.Command, script string) ([]byte, error) {
-	var cmd *exec.Cmd
 	if ssh == nil {
-		cmd = exec.CommandContext(ctx, "/bin/sh", "-c", script)
-	} else {
-		cmd = ssh.Cmd(ctx, script)
+		ssh = sshcmd.Local()
 	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return out, fmt.Errorf("%s: %v: %s", strings.Join(cmd.Args, " "), err, lastLines(stderr.String()))
+	var out, stderr bytes.Buffer
+	if err := ssh.Run(ctx, script, nil, &out, &stderr); err != nil {
+		return out.Bytes(), fmt.Errorf("%s: %v: %s", ssh.Text, err, lastLines(stderr.String()))
 	}
-	return out, nil
+	return out.Bytes(), nil
 }

@@ -2,6 +2,8 @@ package sshcmd
 
 import (
 	"context"
+	"errors"
+	"io"
 	"reflect"
 	"strings"
 	"testing"
@@ -49,5 +51,52 @@ func TestWith(t *testing.T) {
 	other, _ := Parse("/usr/local/bin/myrsh pg")
 	if got := strings.Join(other.With("Compression=yes").Args("true"), " "); got != "/usr/local/bin/myrsh pg true" {
 		t.Errorf("not ssh: %s", got)
+	}
+}
+
+// TestPipesCarryFailures: through the process transport, an output pipe
+// ends with the error of a failed command, not a clean end, and an input
+// that fails kills the command rather than end its input cleanly.
+func TestPipesCarryFailures(t *testing.T) {
+	c, _ := Parse("sh -c")
+	pipesCarryFailures(t, c)
+}
+
+func pipesCarryFailures(t *testing.T, c *Command) {
+	t.Helper()
+	outR, outW := io.Pipe()
+	p, err := c.Start(context.Background(), "echo partial; exit 255", nil, outW, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(outR)
+	var ee *ExitError
+	if string(b) != "partial\n" || !errors.As(err, &ee) || ee.Code != 255 {
+		t.Errorf("output %q, read error %v", b, err)
+	}
+	p.Wait()
+	// cat exits 0 at the end of its input: a failed input must not get there.
+	inR, inW := io.Pipe()
+	var out strings.Builder
+	p, err = c.Start(context.Background(), "cat; echo clean end", inR, &out, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inW.Write([]byte("some\n"))
+	inW.CloseWithError(errors.New("the source broke"))
+	if err := p.Wait(); err == nil || strings.Contains(out.String(), "clean end") {
+		t.Errorf("broken input: wait %v, output %q", err, out.String())
+	}
+	// A writer into a command that stopped reading is not left blocked.
+	inR, inW = io.Pipe()
+	p, err = c.Start(context.Background(), "exit 0", inR, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Wait(); err != nil {
+		t.Errorf("wait: %v", err)
+	}
+	if _, err := inW.Write(make([]byte, 1<<20)); !errors.Is(err, ErrInputClosed) {
+		t.Errorf("write after the end: %v", err)
 	}
 }

@@ -38,6 +38,9 @@ func newEnv(ctx context.Context, g *Globals, stdin io.Reader, stdout, stderr io.
 	}
 	env := &Env{Ctx: ctx, Globals: g, Cfg: cfg, Out: out, Stdin: stdin, Stderr: stderr}
 	env.Log, err = env.openLog(stderr)
+	if err == nil {
+		slog.SetDefault(env.Log) // for the libraries' debug messages (e.g. pkg/sshcmd's)
+	}
 	return env, err
 }
 

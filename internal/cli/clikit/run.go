@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/gobarman/barman/pkg/sshcmd"
 )
 
 // Run runs work with a context that SIGINT and SIGTERM cancel, and turns
@@ -16,6 +18,7 @@ func Run(name string, stderr io.Writer, work func(ctx context.Context) error) in
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	err := work(ctx)
+	sshcmd.CloseAll()
 	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
 		return ExitInterrupt
 	}

@@ -9,11 +9,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/gobarman/barman/internal/cli/clikit"
 	"github.com/gobarman/barman/pkg/compress"
-	"github.com/gobarman/barman/pkg/fsutil"
 	"github.com/gobarman/barman/pkg/sshcmd"
 	"github.com/gobarman/barman/pkg/walpush"
 	"github.com/gobarman/barman/pkg/walstream"
@@ -121,24 +121,26 @@ func (c *pushCmd) dial(stderr io.Writer) func(ctx context.Context) (*walpush.Ses
 			return nil, err
 		}
 		remote := remoteBarman(c.RemoteBarman, c.RemoteConfig, "put-wal", "--stream", c.Server)
-		cmd := sc.Cmd(ctx, remote)
 		var errBuf strings.Builder
-		cmd.Stderr = io.MultiWriter(stderr, &limitedWriter{w: &errBuf, left: 4096})
-		in, err := cmd.StdinPipe()
+		inR, inW := io.Pipe()
+		outR, outW := io.Pipe()
+		// outW is closed here, with the error that says why the session
+		// ended, rather than by Start with the bare exit status.
+		p, err := sc.Start(ctx, remote, inR, struct{ io.Writer }{outW}, io.MultiWriter(stderr, &limitedWriter{w: &errBuf, left: 4096}))
 		if err != nil {
-			return nil, err
-		}
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			return nil, err
-		}
-		fsutil.GrowPipe(in)
-		fsutil.GrowPipe(out)
-		if err := cmd.Start(); err != nil {
 			return nil, fmt.Errorf("start %q: %w", c.SSH, err)
 		}
-		return &walpush.Session{In: in, Out: out, Wait: func() error {
-			return exitError(cmd.Wait(), remote, strings.Join(strings.Fields(errBuf.String()), " "))
+		waited := make(chan error, 1)
+		go func() {
+			err := exitError(p.Wait(), remote, strings.Join(strings.Fields(errBuf.String()), " "))
+			outW.CloseWithError(err)
+			waited <- err
+		}()
+		var once sync.Once
+		var waitErr error
+		return &walpush.Session{In: inW, Out: outR, Wait: func() error {
+			once.Do(func() { waitErr = <-waited })
+			return waitErr
 		}}, nil
 	}
 }

@@ -9,6 +9,7 @@ package walingest
 import (
 	"context"
 	"io"
+	"log/slog"
 
 	"github.com/alecthomas/kong"
 
@@ -20,6 +21,7 @@ const name = "barman-wal-ingest"
 type cli struct {
 	Config  string           `short:"c" help:"Barman configuration file." env:"BARMAN_CONFIG_FILE" placeholder:"FILE"`
 	Version kong.VersionFlag `short:"v" help:"Print the version and exit."`
+	Debug   bool             `short:"d" help:"Print debug messages on standard error (e.g. how each ssh connection is made)."`
 
 	Scan   scanCmd   `cmd:"" default:"withargs" help:"Check the files in incoming/ and streaming/ (or given paths) and print a wal_file record for each (the default)."`
 	Commit commitCmd `cmd:"" help:"Catalogue placed files (wal_file records on stdin) in xlog.db, then remove their sources."`
@@ -42,6 +44,9 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	kctx, code := clikit.Parse(name, "Check arriving WAL files and place them in the archive; send or fetch WAL over SSH.", &c, args, stdout, stderr)
 	if kctx == nil {
 		return code
+	}
+	if c.Debug {
+		slog.SetDefault(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	}
 	return clikit.Run(name, stderr, func(ctx context.Context) error {
 		return kctx.Run(&runEnv{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr, config: c.Config})
