@@ -23,6 +23,13 @@ const testID = "20261125T120000"
 func writeBackup(t *testing.T, files map[string]string) (string, []*stream.BackupFile) {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "base", testID)
+	return dir, writeBackupIn(t, dir, files)
+}
+
+// writeBackupIn writes the backup into dir, base/<testID>, with its
+// manifest.jsonl, and returns its records.
+func writeBackupIn(t *testing.T, dir string, files map[string]string) []*stream.BackupFile {
+	t.Helper()
 	var manifest bytes.Buffer
 	sink := &basebackup.Sink{Dir: dir, Server: "main", BackupID: testID, Records: stream.NewWriter(&manifest)}
 	for _, d := range []basebackup.Entry{{Path: ""}, {Path: "pg_tblspc"}, {Path: "", TablespaceOID: 16384, Tablespace: "tbs1"}} {
@@ -43,11 +50,14 @@ func writeBackup(t *testing.T, files map[string]string) (string, []*stream.Backu
 			t.Fatal(err)
 		}
 	}
+	if err := os.WriteFile(filepath.Join(dir, restore.ManifestName), manifest.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	recs, err := restore.ReadRecords(&manifest, "manifest")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return dir, recs
+	return recs
 }
 
 func readFile(t *testing.T, p string) string {
