@@ -8,8 +8,10 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync/atomic"
 
+	"github.com/gobarman/barman/pkg/catalog"
 	"github.com/gobarman/barman/pkg/report"
 	"github.com/gobarman/barman/pkg/restore"
 	"github.com/gobarman/barman/pkg/sshcmd"
@@ -103,6 +105,30 @@ func (c *CopyStep) rename(ctx context.Context, from, to string) error {
 	return err
 }
 
+// BackupRecords returns the records of the backup in dir (base/<ID>) as
+// the copy step takes them: its manifest when it has one (verified), else
+// its files as listed, without checksums (a backup taken by Barman), the
+// entries of each of its tablespaces named.
+func BackupRecords(dir string, tablespaces []catalog.Tablespace) (recs []*stream.BackupFile, verified bool, err error) {
+	oids := map[uint32]string{}
+	names := map[string]catalog.Tablespace{}
+	for _, ts := range tablespaces {
+		oids[ts.OID] = ts.Location
+		names[strconv.FormatUint(uint64(ts.OID), 10)] = ts
+	}
+	recs, verified, err = restore.Records(dir, oids)
+	if err != nil || verified {
+		return recs, verified, err
+	}
+	for _, rec := range recs {
+		root, _, _ := strings.Cut(rec.Path, "/")
+		if ts, ok := names[root]; ok {
+			rec.TablespaceOID, rec.Tablespace = ts.OID, ts.Name
+		}
+	}
+	return recs, false, nil
+}
+
 // copyData restores the backup's files, tablespaces relocated.
 func (r *run) copyData(ctx context.Context) error {
 	r.out.Info("Copying the base backup.")
@@ -112,7 +138,7 @@ func (r *run) copyData(ctx context.Context) error {
 		names = append(names, TablespaceName{OID: ts.OID, Name: ts.Name})
 	}
 	dir := r.cat.Layout.BackupPath(r.b.ID)
-	recs, verified, err := restore.Records(dir, r.mapping.Tablespaces)
+	recs, verified, err := BackupRecords(dir, r.b.Tablespaces())
 	if err != nil {
 		return err
 	}

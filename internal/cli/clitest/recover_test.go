@@ -184,6 +184,7 @@ func TestRecover(t *testing.T) {
 	t.Run("faults", func(t *testing.T) { h.faults(t) })
 	t.Run("killed", func(t *testing.T) { h.killed(t) })
 	t.Run("barman 3.4 backup", func(t *testing.T) { h.barman34Backup(t) })
+	t.Run("pipeline of the barman 3.4 backup", func(t *testing.T) { h.pipelineBarman34(t) })
 }
 
 // recoverRemote recovers through the test sshd as the PostgreSQL OS

@@ -8,7 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -17,6 +20,7 @@ import (
 	"github.com/alecthomas/kong"
 
 	"github.com/gobarman/barman/internal/cli/clikit"
+	"github.com/gobarman/barman/pkg/catalog"
 	"github.com/gobarman/barman/pkg/recoverjob"
 	rs "github.com/gobarman/barman/pkg/restore"
 	"github.com/gobarman/barman/pkg/sshcmd"
@@ -38,6 +42,7 @@ type cli struct {
 	Bwlimit    int              `name:"bwlimit" placeholder:"KBPS" help:"Limit the copy to KBPS kilobytes per second (0: no limit)."`
 	TbsLimit   []string         `name:"tablespace-bwlimit" placeholder:"NAME:KBPS" help:"Limit the files of tablespace NAME to KBPS kilobytes per second instead (repeatable)."`
 	BackupID   string           `name:"backup-id" placeholder:"ID" help:"The backup's ID, for backup_manifest.ID (default: from the records, else the name of the -s directory)."`
+	FromBackup bool             `name:"from-backup" help:"Read the records from the backup's directory, not standard input: its manifest, else its files as listed (a backup taken by Barman: no checksums)."`
 	Quiet      bool             `short:"q" help:"Write only the summary record, not one record per restored entry."`
 	Progress   time.Duration    `default:"5s" placeholder:"INTERVAL" help:"Write a progress record this often (0: never)."`
 	Version    kong.VersionFlag `short:"v" help:"Print the version and exit."`
@@ -57,9 +62,9 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 func (c *cli) run(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer) error {
 	start := time.Now()
 	w := stream.NewWriter(stdout)
-	recs, err := rs.ReadRecords(stdin, "standard input")
+	recs, err := c.records(stdin, stderr)
 	if err != nil {
-		return clikit.WithHint(err, "give the backup's manifest: barman-restore -s BACKUP_DIR -d DEST < BACKUP_DIR/manifest.jsonl")
+		return err
 	}
 	m, err := c.mapping(recs)
 	if err != nil {
@@ -108,6 +113,52 @@ func (c *cli) run(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer
 	}
 	w.Write(sum)
 	return err
+}
+
+// records reads the records from standard input, or with --from-backup
+// from the backup's directory as barman recover does.
+func (c *cli) records(stdin io.Reader, stderr io.Writer) ([]*stream.BackupFile, error) {
+	if !c.FromBackup {
+		recs, err := rs.ReadRecords(stdin, "standard input")
+		if err != nil {
+			return nil, clikit.WithHint(err, "give the backup's manifest: barman-restore -s BACKUP_DIR -d DEST < BACKUP_DIR/manifest.jsonl")
+		}
+		return recs, nil
+	}
+	tablespaces, err := backupTablespaces(c.Source)
+	if err != nil {
+		return nil, err
+	}
+	recs, verified, err := recoverjob.BackupRecords(c.Source, tablespaces)
+	if err != nil {
+		return nil, err
+	}
+	if !verified {
+		messages{stderr}.Warning("%s has no manifest (%s): its files are copied without checksum verification", c.Source, rs.ManifestName)
+	}
+	return recs, nil
+}
+
+// backupTablespaces lists the tablespaces of the backup in dir: those of
+// its backup.info, named, and any other data/pg_tblspc/<oid> link.
+func backupTablespaces(dir string) ([]catalog.Tablespace, error) {
+	var out []catalog.Tablespace
+	if b, err := catalog.ReadBackupInfo(filepath.Join(dir, "backup.info")); err == nil {
+		out = b.Tablespaces()
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	entries, err := os.ReadDir(filepath.Join(dir, "data", "pg_tblspc"))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	for _, e := range entries {
+		oid, err := strconv.ParseUint(e.Name(), 10, 32)
+		if err == nil && !slices.ContainsFunc(out, func(ts catalog.Tablespace) bool { return ts.OID == uint32(oid) }) {
+			out = append(out, catalog.Tablespace{OID: uint32(oid)})
+		}
+	}
+	return out, nil
 }
 
 // mapping builds the destinations: --dest for PGDATA; each tablespace
