@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gobarman/barman/pkg/basebackup"
+	"github.com/gobarman/barman/pkg/catalog"
 	"github.com/gobarman/barman/pkg/report"
 	"github.com/gobarman/barman/pkg/restore"
 	"github.com/gobarman/barman/pkg/stream"
@@ -117,5 +118,37 @@ func TestCopyStep(t *testing.T) {
 				t.Errorf("messages %v, want %v", rec.Messages, want)
 			}
 		})
+	}
+}
+
+// TestBackupRecords: a backup with a manifest gives its records; one
+// without (taken by Barman) gives its files, those of a tablespace named.
+func TestBackupRecords(t *testing.T) {
+	dir, want := writeBackup(t, map[string]string{"data/PG_VERSION": "15\n", "16384/PG_15/1": "in tbs1"})
+	tablespaces := []catalog.Tablespace{{Name: "tbs1", OID: 16384, Location: "/srv/orig/tbs1"}}
+	recs, verified, err := BackupRecords(dir, tablespaces)
+	if err != nil || !verified || len(recs) != len(want) {
+		t.Fatalf("with a manifest: %d records, verified %v, %v; want the %d of the manifest", len(recs), verified, err, len(want))
+	}
+	if err := os.Remove(filepath.Join(dir, restore.ManifestName)); err != nil {
+		t.Fatal(err)
+	}
+	recs, verified, err = BackupRecords(dir, tablespaces)
+	if err != nil || verified {
+		t.Fatalf("without a manifest: verified %v, %v", verified, err)
+	}
+	named := map[string]bool{}
+	for _, r := range recs {
+		if r.Tablespace == "tbs1" && r.TablespaceOID == 16384 {
+			named[r.Path] = true
+		}
+	}
+	for _, p := range []string{"16384", "16384/PG_15", "16384/PG_15/1"} {
+		if !named[p] {
+			t.Errorf("%s is not named tbs1 in %v", p, recs)
+		}
+	}
+	if named["data/PG_VERSION"] || len(named) != 3 {
+		t.Errorf("named: %v", named)
 	}
 }
