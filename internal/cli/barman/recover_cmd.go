@@ -81,7 +81,7 @@ func (c *RecoverCmd) Run(env *Env) error {
 func (c *RecoverCmd) options() (recoverjob.Options, error) {
 	o := recoverjob.Options{BackupID: c.Backup, Dest: c.Dest, StandbyMode: c.StandbyMode, RemoteSSH: c.RemoteSSH,
 		GetWAL: toggle(c.GetWAL, c.NoGetWAL), Delta: toggle(c.Delta, c.NoDelta),
-		NetworkCompression: toggle(c.NetCompression, c.NoNetCompress),
+		NetworkCompression: toggle(c.NetCompression && !c.NoNetCompress, c.NoNetCompress), // --no- wins here
 		Jobs:               c.Jobs, Bwlimit: c.Bwlimit, StagingWALDir: c.StagingWALDir, RecoveryConfFile: c.RecoveryConf,
 		BarmanPath: selfPath(), Relocate: map[string]string{},
 		Target: recoverjob.Target{Time: c.TargetTime, XID: c.TargetXID, LSN: c.TargetLSN, Name: c.TargetName,
@@ -96,8 +96,8 @@ func (c *RecoverCmd) options() (recoverjob.Options, error) {
 	return o, nil
 }
 
-// toggle is the choice of a --x/--no-x pair: nil when neither is given
-// (--x wins over --no-x, as it did).
+// toggle is the choice of a --x/--no-x pair: nil when neither is given,
+// on when both are.
 func toggle(on, off bool) *bool {
 	switch {
 	case on:
