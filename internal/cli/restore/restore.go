@@ -1,5 +1,7 @@
 // Package restore is the barman-restore stage binary: write the files of a
-// backup's manifest records to a destination, checking each checksum.
+// backup's manifest records to a destination, checking each checksum. It
+// runs barman recover's copy step (recoverjob.CopyStep); this package only
+// reads the records, maps the destinations and writes the stage's records.
 // cmd/barman-restore/main.go only calls Main. See man/barman-restore.1.md.
 package restore
 
