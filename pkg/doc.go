@@ -20,6 +20,7 @@
 //   - recovery:  recovery targets, timelines, and the WAL a recovery needs, prepared up to the target.
 //   - walscan:   reads PostgreSQL 15 WAL records: commits, aborts, restore points (for recovery targets).
 //   - recoveryconf: recovery settings and the disarming of dangerous ones (postgresql.auto.conf, signals).
+//   - recoverjob: the recovery job (barman recover): checks, copy (also barman-restore's), WAL, configuration, summary.
 //   - hooks:     Barman's hook scripts with the BARMAN_* environment.
 //   - stream:    the versioned JSON-lines record contract between stage binaries.
 //   - postgres:  what barman reads from a live PostgreSQL server.

@@ -1,13 +1,17 @@
 package barman
 
 import (
-	"fmt"
-	"github.com/gobarman/barman/pkg/server"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"time"
 
-	"github.com/gobarman/barman/pkg/recovery"
-	"github.com/gobarman/barman/pkg/walname"
+	"github.com/gobarman/barman/internal/cli/clikit"
+	"github.com/gobarman/barman/pkg/hooks"
+	"github.com/gobarman/barman/pkg/recoverjob"
 )
 
 // RecoverCmd is `barman recover SERVER BACKUP_ID DESTINATION_DIRECTORY`
@@ -43,126 +47,83 @@ type RecoverCmd struct {
 	Dest   string `arg:"" name:"destination_directory" help:"Directory to recover into (on the remote host with --remote-ssh-command)."`
 }
 
-// target parses and checks the target options.
-func (c *RecoverCmd) target() (recovery.Target, []string, error) {
-	var t recovery.Target
-	var warnings []string
-	set := []string{}
-	if c.TargetTime != "" {
-		tm, naive, err := recovery.ParseTime(c.TargetTime, time.Local)
-		if err != nil {
-			return t, nil, err
-		}
-		if naive {
-			warnings = append(warnings, fmt.Sprintf("--target-time %q has no time zone: taken as %s (the zone of this host)", c.TargetTime, recovery.FormatTime(tm)))
-		}
-		t.Time = tm
-		set = append(set, "--target-time")
-	}
-	if c.TargetXID != "" {
-		x, err := recovery.ParseXID(c.TargetXID)
-		if err != nil {
-			return t, nil, err
-		}
-		t.XID = x
-		set = append(set, "--target-xid")
-	}
-	if c.TargetLSN != "" {
-		l, err := walname.ParseLSN(c.TargetLSN)
-		if err != nil {
-			return t, nil, fmt.Errorf("--target-lsn: %w", err)
-		}
-		t.LSN, t.HasLSN = l, true
-		set = append(set, "--target-lsn")
-	}
-	if c.TargetName != "" {
-		t.Name = c.TargetName
-		set = append(set, "--target-name")
-	}
-	if c.TargetImmediate {
-		t.Immediate = true
-		set = append(set, "--target-immediate")
-	}
-	if len(set) > 1 {
-		return t, nil, fmt.Errorf("%s cannot be used together: give one recovery target", strings.Join(set, " and "))
-	}
-	tli, err := recovery.ParseTLI(c.TargetTLI)
+// Run recovers the backup into the destination: the recovery job does
+// the work, this prints its summary.
+func (c *RecoverCmd) Run(env *Env) error {
+	servers, err := env.Servers([]string{c.Server})
 	if err != nil {
-		return t, nil, err
+		return err
 	}
-	t.TLI = tli
-	t.Exclusive = c.Exclusive
-	if c.Exclusive && (len(set) == 0 || t.Immediate || t.Name != "") {
-		return t, nil, fmt.Errorf("--exclusive needs --target-time, --target-xid or --target-lsn")
+	s := servers[0]
+	opts, err := c.options()
+	if err != nil {
+		return err
 	}
-	t.Action = c.TargetAction
-	if t.Action != "" && len(set) == 0 {
-		return t, nil, fmt.Errorf("--target-action needs a recovery target (--target-time, --target-xid, --target-lsn, --target-name or --target-immediate)")
+	opts.ArchiveFirst = func(ctx context.Context) error { return archiveWAL(env, s, 30*time.Second) }
+	opts.Progress = func(poll func() (int64, int64)) func() { return showProgress(env.Stderr, poll) }
+	runner := &hooks.Runner{Scripts: s.Section, Server: s.Name, ConfigFile: env.Cfg.MainFile, Version: clikit.Version(), Log: env.Log}
+	res, err := recoverjob.New(s, runner, env.Out, env.Log).Run(env.Ctx, opts)
+	var te *recoverjob.TargetError
+	if errors.As(err, &te) {
+		return clikit.WithHint(err, "see 'barman recover --help'")
 	}
-	if t.Action == "" && len(set) > 0 {
-		t.Action = "pause" // PostgreSQL's default; written so the DBA sees it
+	if err != nil {
+		return err
 	}
-	return t, warnings, nil
+	for _, line := range res.Summary() {
+		env.Out.Info("%s", line)
+	}
+	env.Out.Result("recovery", res.JSON())
+	return nil
 }
 
-// useGetWAL says whether restore_command calls barman get-wal.
-func (c *RecoverCmd) useGetWAL(recoveryOptions string) bool {
-	switch {
-	case c.GetWAL:
-		return true
-	case c.NoGetWAL:
-		return false
-	}
-	return hasOption(recoveryOptions, "get-wal")
-}
-
-func (c *RecoverCmd) useDelta(recoveryOptions string) bool {
-	switch {
-	case c.Delta:
-		return true
-	case c.NoDelta:
-		return false
-	}
-	return hasOption(recoveryOptions, "delta-restore")
-}
-
-func hasOption(csv, opt string) bool {
-	for _, o := range strings.Split(csv, ",") {
-		if strings.TrimSpace(o) == opt {
-			return true
-		}
-	}
-	return false
-}
-
-// relocations parses --tablespace NAME:LOCATION.
-func (c *RecoverCmd) relocations() (map[string]string, error) {
-	out := map[string]string{}
+// options turns the command line into the job's options.
+func (c *RecoverCmd) options() (recoverjob.Options, error) {
+	o := recoverjob.Options{BackupID: c.Backup, Dest: c.Dest, StandbyMode: c.StandbyMode, RemoteSSH: c.RemoteSSH,
+		GetWAL: toggle(c.GetWAL, c.NoGetWAL), Delta: toggle(c.Delta, c.NoDelta),
+		NetworkCompression: toggle(c.NetCompression && !c.NoNetCompress, c.NoNetCompress), // --no- wins here
+		Jobs:               c.Jobs, Bwlimit: c.Bwlimit, StagingWALDir: c.StagingWALDir, RecoveryConfFile: c.RecoveryConf,
+		BarmanPath: selfPath(), Relocate: map[string]string{},
+		Target: recoverjob.Target{Time: c.TargetTime, XID: c.TargetXID, LSN: c.TargetLSN, Name: c.TargetName,
+			Immediate: c.TargetImmediate, Exclusive: c.Exclusive, TLI: c.TargetTLI, Action: c.TargetAction}}
 	for _, t := range c.Tablespace {
-		name, loc, ok := strings.Cut(t, ":")
-		if !ok || name == "" || !strings.HasPrefix(loc, "/") {
-			return nil, fmt.Errorf("--tablespace %q: want NAME:LOCATION with an absolute LOCATION", t)
+		name, loc, err := recoverjob.ParseRelocation(t)
+		if err != nil {
+			return o, err
 		}
-		out[name] = loc
+		o.Relocate[name] = loc
 	}
-	return out, nil
+	return o, nil
 }
 
-// bwlimit is the copy's limit in kilobytes per second (0: none).
-func (c *RecoverCmd) bwlimit(s *server.Server) int {
-	if c.Bwlimit > 0 {
-		return c.Bwlimit
-	}
-	return s.Backup.BandwidthLimit
-}
-
-// networkCompression says whether ssh compresses the remote copy.
-func (c *RecoverCmd) networkCompression(s *server.Server) bool {
+// toggle is the choice of a --x/--no-x pair: nil when neither is given,
+// on when both are.
+func toggle(on, off bool) *bool {
 	switch {
-	case c.NoNetCompress:
-		return false
-	case c.NetCompression:
-		return true
+	case on:
+		return &on
+	case off:
+		no := false
+		return &no
 	}
-	return s.Backup.NetworkCompression
+	return nil
+}
+
+// selfPath is how the recovered server can run this barman: the path it
+// was started with (a symlink stays a symlink), else the executable.
+func selfPath() string {
+	if strings.Contains(os.Args[0], "/") {
+		if p, err := filepath.Abs(os.Args[0]); err == nil {
+			return p
+		}
+	}
+	if p, err := exec.LookPath(os.Args[0]); err == nil {
+		if abs, err := filepath.Abs(p); err == nil {
+			return abs
+		}
+	}
+	if p, err := os.Executable(); err == nil {
+		return p
+	}
+	return "barman"
 }

@@ -180,9 +180,11 @@ func TestRecover(t *testing.T) {
 	t.Run("standby", func(t *testing.T) { h.standby(t) })
 	t.Run("get-wal", func(t *testing.T) { h.getWAL(t) })
 	t.Run("remote", func(t *testing.T) { h.recoverRemote(t) })
+	t.Run("pipeline", func(t *testing.T) { h.pipeline(t) })
 	t.Run("faults", func(t *testing.T) { h.faults(t) })
 	t.Run("killed", func(t *testing.T) { h.killed(t) })
 	t.Run("barman 3.4 backup", func(t *testing.T) { h.barman34Backup(t) })
+	t.Run("pipeline of the barman 3.4 backup", func(t *testing.T) { h.pipelineBarman34(t) })
 }
 
 // recoverRemote recovers through the test sshd as the PostgreSQL OS

@@ -1,34 +1,53 @@
-package barman
+package recoverjob
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/gobarman/barman/pkg/server"
-	"io"
+	"log/slog"
+	"maps"
 	"path/filepath"
-	"runtime"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
-	"github.com/gobarman/barman/internal/cli/clikit"
 	"github.com/gobarman/barman/pkg/backups"
 	"github.com/gobarman/barman/pkg/catalog"
 	"github.com/gobarman/barman/pkg/hooks"
 	"github.com/gobarman/barman/pkg/lock"
 	"github.com/gobarman/barman/pkg/recovery"
+	"github.com/gobarman/barman/pkg/report"
 	"github.com/gobarman/barman/pkg/restore"
+	"github.com/gobarman/barman/pkg/server"
 	"github.com/gobarman/barman/pkg/sshcmd"
 )
 
-// recoverRun is one run of recover.
-type recoverRun struct {
-	env     *Env
-	ctx     context.Context // the copy's: cancelled when a step of it fails
-	c       *RecoverCmd
-	s       *server.Server
+// Job recovers the backups of one server.
+type Job struct {
+	s     *server.Server
+	hooks *hooks.Runner
+	out   report.Reporter
+	log   *slog.Logger
+}
+
+// New returns the recovery job of server s: hooks runs its recovery hook
+// scripts (nil: none), out gets the messages Barman prints, log the
+// details.
+func New(s *server.Server, hooks *hooks.Runner, out report.Reporter, log *slog.Logger) *Job {
+	if out == nil {
+		out = report.Discard
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Job{s: s, hooks: hooks, out: out, log: log}
+}
+
+// run is one recovery.
+type run struct {
+	*Job
+	o       Options
+	set     settings
 	cat     *backups.Catalogue
 	entries []catalog.WALEntry
 	b       *catalog.BackupInfo
@@ -36,10 +55,6 @@ type recoverRun struct {
 	ssh     *sshcmd.Command // nil: local
 	dest    string
 	mapping restore.Mapping
-	jobs    int
-	getWAL  bool
-	delta   bool
-	hooks   *hooks.Runner
 	start   time.Time
 
 	// filled as it goes, for the summary
@@ -49,31 +64,60 @@ type recoverRun struct {
 	restoreC string
 }
 
-// Run recovers the backup into the destination.
-func (c *RecoverCmd) Run(env *Env) error {
-	r := &recoverRun{env: env, ctx: env.Ctx, c: c, start: time.Now()}
-	servers, err := env.Servers([]string{c.Server})
+// Run recovers the backup o.BackupID into o.Dest, from the destination
+// checks to the recovery configuration, and returns what it did.
+func (j *Job) Run(ctx context.Context, o Options) (*Result, error) {
+	r := &run{Job: j, o: o, start: time.Now()}
+	target, warnings, err := o.Target.Parse()
 	if err != nil {
-		return err
-	}
-	r.s = servers[0]
-	return r.run()
-}
-
-func (r *recoverRun) run() error {
-	target, warnings, err := r.c.target()
-	if err != nil {
-		return clikit.WithHint(err, "see 'barman recover --help'")
+		return nil, err
 	}
 	r.target = target
 	for _, w := range warnings {
-		r.env.Out.Warning("%s", w)
+		j.out.Warning("%s", w)
 	}
 	// As Barman does: archive what is waiting first, so that the
 	// catalogue is current. A busy or failing archiver is not fatal.
-	if err := archiveWAL(r.env, r.s, 30*time.Second); err != nil {
-		r.env.Out.Warning("archiving the waiting WAL files of %s first: %v", r.s.Name, err)
+	if o.ArchiveFirst != nil {
+		if err := o.ArchiveFirst(ctx); err != nil {
+			j.out.Warning("archiving the waiting WAL files of %s first: %v", j.s.Name, err)
+		}
 	}
+	if err := r.open(); err != nil {
+		return nil, err
+	}
+	lk, err := lock.Acquire(ctx, backups.RecoverLockFile(j.s.LockDir, j.s.Name, r.b.ID), "recover", 0)
+	if err != nil {
+		var le *lock.LockedError
+		if errors.As(err, &le) {
+			return nil, withHint(fmt.Errorf("backup %s of server %s is in use: %w", r.b.ID, j.s.Name, err),
+				"wait for the other recovery (or delete) to finish, then run recover again")
+		}
+		return nil, err
+	}
+	defer lk.Unlock()
+	if err := r.checkDestination(ctx); err != nil {
+		return nil, err
+	}
+	if j.hooks != nil {
+		if err := j.hooks.Pre(ctx, "recovery", r.hookEnv()); err != nil {
+			return nil, err
+		}
+	}
+	err = r.recover(ctx)
+	if j.hooks != nil {
+		j.hooks.Post(ctx, "recovery", r.hookEnv(), errText(err))
+	}
+	if err != nil {
+		return nil, err
+	}
+	return r.result(), nil
+}
+
+// open reads the catalogue, picks the backup and works out where its
+// files go.
+func (r *run) open() error {
+	var err error
 	if r.cat, err = backups.Load(r.s.Layout); err != nil {
 		return err
 	}
@@ -86,42 +130,23 @@ func (r *recoverRun) run() error {
 	if err := r.checkBackup(); err != nil {
 		return err
 	}
-	if err := r.setup(); err != nil {
-		return err
+	return r.setup()
+}
+
+func errText(err error) string {
+	if err == nil {
+		return ""
 	}
-	lk, err := lock.Acquire(r.env.Ctx, backups.RecoverLockFile(r.env.Cfg.Global.Get("barman_lock_directory"), r.s.Name, r.b.ID), "recover", 0)
-	if err != nil {
-		var le *lock.LockedError
-		if errors.As(err, &le) {
-			return clikit.WithHint(fmt.Errorf("backup %s of server %s is in use: %w", r.b.ID, r.s.Name, err),
-				"wait for the other recovery (or delete) to finish, then run recover again")
-		}
-		return err
-	}
-	defer lk.Unlock()
-	if err := r.checkDestination(); err != nil {
-		return err
-	}
-	r.hooks = &hooks.Runner{Scripts: r.s.Section, Server: r.s.Name, ConfigFile: r.env.Cfg.MainFile, Version: clikit.Version(), Log: r.env.Log}
-	if err := r.hooks.Pre(r.env.Ctx, "recovery", r.hookEnv()); err != nil {
-		return err
-	}
-	err = r.recover()
-	r.hooks.Post(r.env.Ctx, "recovery", r.hookEnv(), errText(err))
-	if err != nil {
-		return err
-	}
-	r.summary()
-	return nil
+	return err.Error()
 }
 
 // pickBackup resolves the backup ID; "auto" picks the newest backup that
 // ends before the target time or LSN (or the latest one).
-func (r *recoverRun) pickBackup() (*catalog.BackupInfo, error) {
-	if r.c.Backup != "auto" {
-		b, err := r.cat.Resolve(r.c.Backup)
+func (r *run) pickBackup() (*catalog.BackupInfo, error) {
+	if r.o.BackupID != "auto" {
+		b, err := r.cat.Resolve(r.o.BackupID)
 		if err != nil {
-			return nil, clikit.WithHint(err, "'barman list-backups %s' lists the backups", r.s.Name)
+			return nil, withHint(err, "'barman list-backups %s' lists the backups", r.s.Name)
 		}
 		return b, nil
 	}
@@ -136,12 +161,12 @@ func (r *recoverRun) pickBackup() (*catalog.BackupInfo, error) {
 			return b, nil
 		}
 	}
-	return nil, clikit.WithHint(fmt.Errorf("no backup of server %s ends before %s", r.s.Name, r.target),
+	return nil, withHint(fmt.Errorf("no backup of server %s ends before %s", r.s.Name, r.target),
 		"'barman list-backups %s' lists the backups and their end times", r.s.Name)
 }
 
 // reaches says why backup b cannot reach the target (nil if it can).
-func (r *recoverRun) reaches(b *catalog.BackupInfo) error {
+func (r *run) reaches(b *catalog.BackupInfo) error {
 	t := r.target
 	if !t.Time.IsZero() {
 		if end, ok := b.EndTime(); ok && t.Time.Before(end) {
@@ -159,13 +184,13 @@ func (r *recoverRun) reaches(b *catalog.BackupInfo) error {
 
 // checkBackup refuses a backup that cannot be recovered or cannot reach
 // the target, suggesting an older one.
-func (r *recoverRun) checkBackup() error {
+func (r *run) checkBackup() error {
 	switch st := r.b.Status(); st {
 	case catalog.StatusDone:
 	case catalog.StatusWaitingForWALs:
-		r.env.Out.Warning("backup %s is WAITING_FOR_WALS: the WAL it needs may not all be archived yet", r.b.ID)
+		r.out.Warning("backup %s is WAITING_FOR_WALS: the WAL it needs may not all be archived yet", r.b.ID)
 	default:
-		return clikit.WithHint(fmt.Errorf("backup %s of server %s is %s, not DONE: it cannot be recovered", r.b.ID, r.s.Name, st),
+		return withHint(fmt.Errorf("backup %s of server %s is %s, not DONE: it cannot be recovered", r.b.ID, r.s.Name, st),
 			"pick a DONE backup from 'barman list-backups %s'", r.s.Name)
 	}
 	if err := r.reaches(r.b); err != nil {
@@ -177,62 +202,49 @@ func (r *recoverRun) checkBackup() error {
 				break
 			}
 		}
-		return clikit.WithHint(err, "%s", hint)
+		return withHint(err, "%s", hint)
 	}
 	return nil
 }
 
 // setup works out the destination, the tablespace locations and the
 // options from the command line and the configuration.
-func (r *recoverRun) setup() error {
+func (r *run) setup() error {
 	var err error
-	if r.c.RemoteSSH != "" {
-		if r.ssh, err = sshcmd.Parse(r.c.RemoteSSH); err != nil {
+	r.set = r.o.settings(r.s)
+	if r.o.RemoteSSH != "" {
+		if r.ssh, err = sshcmd.Parse(r.o.RemoteSSH); err != nil {
 			return err
 		}
-		if r.c.networkCompression(r.s) {
+		if r.set.compress {
 			r.ssh = r.ssh.With("Compression=yes")
 		}
-		if !filepath.IsAbs(r.c.Dest) {
-			return fmt.Errorf("destination %q must be an absolute path on the remote host", r.c.Dest)
+		if !filepath.IsAbs(r.o.Dest) {
+			return fmt.Errorf("destination %q must be an absolute path on the remote host", r.o.Dest)
 		}
-		r.dest = filepath.Clean(r.c.Dest)
+		r.dest = filepath.Clean(r.o.Dest)
 	} else {
-		if strings.Contains(r.c.Dest, ":") {
-			return clikit.WithHint(fmt.Errorf("destination %q contains ':'", r.c.Dest),
+		if strings.Contains(r.o.Dest, ":") {
+			return withHint(fmt.Errorf("destination %q contains ':'", r.o.Dest),
 				"to recover on another host use --remote-ssh-command \"ssh postgres@HOST\" and a plain path")
 		}
-		if r.dest, err = filepath.Abs(r.c.Dest); err != nil {
+		if r.dest, err = filepath.Abs(r.o.Dest); err != nil {
 			return err
 		}
-	}
-	opts := r.s.Recovery.Options
-	r.getWAL, r.delta = r.c.useGetWAL(opts), r.c.useDelta(opts)
-	r.jobs = r.c.Jobs
-	if r.jobs <= 0 {
-		r.jobs = max(r.s.Recovery.ParallelJobs, min(runtime.NumCPU(), 4))
-	}
-	reloc, err := r.c.relocations()
-	if err != nil {
-		return err
 	}
 	r.mapping = restore.Mapping{Dest: r.dest, Tablespaces: map[uint32]string{}}
 	known := map[string]bool{}
 	for _, ts := range r.b.Tablespaces() {
 		loc := ts.Location
-		if l, ok := reloc[ts.Name]; ok {
+		if l, ok := r.o.Relocate[ts.Name]; ok {
 			loc = l
 		}
 		r.mapping.Tablespaces[ts.OID] = loc
 		known[ts.Name] = true
 	}
-	for name := range reloc {
+	for _, name := range slices.Sorted(maps.Keys(r.o.Relocate)) {
 		if !known[name] {
-			names := make([]string, 0, len(known))
-			for n := range known {
-				names = append(names, n)
-			}
-			sort.Strings(names)
+			names := slices.Sorted(maps.Keys(known))
 			return fmt.Errorf("--tablespace %s: backup %s has no tablespace %q (it has: %s)", name, r.b.ID, name, orNoneList(names))
 		}
 	}
@@ -246,7 +258,9 @@ func orNoneList(names []string) string {
 	return strings.Join(names, ", ")
 }
 
-func (r *recoverRun) hookEnv() map[string]string {
+// hookEnv is the environment of the recovery hook scripts, as Barman
+// gives it.
+func (r *run) hookEnv() map[string]string {
 	ts := map[string]string{}
 	for _, t := range r.b.Tablespaces() {
 		ts[t.Name] = r.mapping.Tablespaces[t.OID]
@@ -254,41 +268,31 @@ func (r *recoverRun) hookEnv() map[string]string {
 	return map[string]string{
 		"BARMAN_BACKUP_DIR": r.cat.Layout.BackupPath(r.b.ID), "BARMAN_BACKUP_ID": r.b.ID,
 		"BARMAN_DESTINATION_DIRECTORY": r.dest, "BARMAN_TABLESPACES": jsonText(ts),
-		"BARMAN_REMOTE_COMMAND": r.c.RemoteSSH, "BARMAN_RECOVER_OPTIONS": jsonText(r.optionsMap()),
+		"BARMAN_REMOTE_COMMAND": r.o.RemoteSSH, "BARMAN_RECOVER_OPTIONS": jsonText(r.optionsMap()),
 		"BARMAN_STATUS": string(r.b.Status()), "BARMAN_PREVIOUS_ID": backups.IDOf(r.cat.Previous(r.b.ID)),
 		"BARMAN_NEXT_ID": backups.IDOf(r.cat.Next(r.b.ID)),
 	}
 }
 
 // optionsMap lists the target and options given, for hooks and JSON.
-func (r *recoverRun) optionsMap() map[string]any {
+func (r *run) optionsMap() map[string]any {
 	m := map[string]any{}
 	add := func(k string, v any, set bool) {
 		if set {
 			m[k] = v
 		}
 	}
-	c := r.c
-	add("target_time", c.TargetTime, c.TargetTime != "")
-	add("target_xid", c.TargetXID, c.TargetXID != "")
-	add("target_lsn", c.TargetLSN, c.TargetLSN != "")
-	add("target_name", c.TargetName, c.TargetName != "")
-	add("target_immediate", true, c.TargetImmediate)
-	add("exclusive", true, c.Exclusive)
-	add("target_tli", c.TargetTLI, c.TargetTLI != "")
+	t := r.o.Target
+	add("target_time", t.Time, t.Time != "")
+	add("target_xid", t.XID, t.XID != "")
+	add("target_lsn", t.LSN, t.LSN != "")
+	add("target_name", t.Name, t.Name != "")
+	add("target_immediate", true, t.Immediate)
+	add("exclusive", true, t.Exclusive)
+	add("target_tli", t.TLI, t.TLI != "")
 	add("target_action", r.target.Action, r.target.Action != "")
-	add("standby_mode", true, c.StandbyMode)
-	add("get_wal", true, r.getWAL)
-	add("delta_restore", true, r.delta)
+	add("standby_mode", true, r.o.StandbyMode)
+	add("get_wal", true, r.set.getWAL)
+	add("delta_restore", true, r.set.delta)
 	return m
-}
-
-// walSource reads archived WAL decompressed (archive.Archive.Reader).
-type walSource func(name string) (io.ReadCloser, error)
-
-func (w walSource) Open(name string) (io.ReadCloser, error) { return w(name) }
-
-func jsonText(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
 }
