@@ -3,6 +3,7 @@ package pgtest
 import (
 	"bufio"
 	"fmt"
+	"github.com/gobarman/barman/pkg/shell"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -89,11 +90,11 @@ for a in "$@"; do
 	esac
 done
 exec "$@"
-`, shellQuote(match), shellQuote(filepath.Join(g.dir, "held")), shellQuote(g.arrived.Name()), shellQuote(g.release.Name()))
+`, shell.Quote(match), shell.Quote(filepath.Join(g.dir, "held")), shell.Quote(g.arrived.Name()), shell.Quote(g.release.Name()))
 	if err := os.WriteFile(script, []byte(text), 0o755); err != nil {
 		t.Fatalf("gate: %v", err)
 	}
-	return shellQuote(script) + " " + command
+	return shell.Quote(script) + " " + command
 }
 
 // Wait returns once the wrapped command is held at the gate. If done is

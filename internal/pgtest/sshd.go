@@ -3,6 +3,7 @@ package pgtest
 import (
 	"bytes"
 	"fmt"
+	"github.com/gobarman/barman/pkg/shell"
 	"net"
 	"os"
 	"os/exec"
@@ -224,7 +225,7 @@ func (s *SSHD) sshArgs(key string) []string {
 func (s *SSHD) command(key, user string) string {
 	args := append(s.sshArgs(key), user+"@"+s.Host)
 	for i, a := range args {
-		args[i] = shellQuote(a)
+		args[i] = shell.Quote(a)
 	}
 	return strings.Join(args, " ")
 }

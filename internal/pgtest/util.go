@@ -112,14 +112,6 @@ func killGroup(pid int, sig syscall.Signal) {
 	}
 }
 
-// shellQuote quotes s for a POSIX shell (and go-shellwords) when needed.
-func shellQuote(s string) string {
-	if s != "" && !strings.ContainsAny(s, " \t\n'\"\\$`;&|<>()*?[]#~!{}") {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
-
 // confQuote quotes a postgresql.conf value.
 func confQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", "''") + "'"

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/gobarman/barman/pkg/shell"
 	"io"
 	"io/fs"
 	"regexp"
@@ -37,13 +38,11 @@ func (r *Remote) command() *sshcmd.Command {
 	return r.SSH
 }
 
-func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
-
 // List lists dir recursively on the host: type, size, mtime, mode, link
 // target and path of every entry, NUL-separated (any file name works).
 func (r *Remote) List(ctx context.Context, dir string) ([]Entry, error) {
 	var out, stderr bytes.Buffer
-	err := r.command().Run(ctx, "cd "+quote(dir)+` && find . -printf '%y\0%s\0%T@\0%m\0%l\0%P\0'`, nil, &out, &stderr)
+	err := r.command().Run(ctx, "cd "+shell.Quote(dir)+` && find . -printf '%y\0%s\0%T@\0%m\0%l\0%P\0'`, nil, &out, &stderr)
 	if err != nil {
 		return nil, fmt.Errorf("list %s on the PostgreSQL host: %v: %s", dir, err, strings.TrimSpace(stderr.String()))
 	}
@@ -99,7 +98,7 @@ func (r *Remote) fetch(ctx context.Context, dir string, names []string, limit *t
 	// The stream is queued while the files are written, so that ssh and
 	// the remote tar never wait for the disk.
 	pipe := newAsyncPipe()
-	p, err := r.command().Start(ctx, "cd "+quote(dir)+" && tar -cf - --null --no-recursion --ignore-failed-read -T -",
+	p, err := r.command().Start(ctx, "cd "+shell.Quote(dir)+" && tar -cf - --null --no-recursion --ignore-failed-read -T -",
 		&list, limit.Writer(ctx, pipe), &stderr)
 	if err != nil {
 		return nil, fmt.Errorf("start copy from the PostgreSQL host: %w", err)

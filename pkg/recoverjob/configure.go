@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/gobarman/barman/pkg/shell"
 	"io/fs"
 	"os"
 	"path"
@@ -44,7 +45,7 @@ func (r *run) confOptions() recoveryconf.Options {
 	if r.set.getWAL {
 		o.Header = fmt.Sprintf("# The 'barman get-wal' command must run as '%s' user", r.s.Config.Global.Get("barman_user"))
 	} else if r.restoreC != "" && !r.o.StandbyMode {
-		o.RecoveryEndCommand = "rm -fr " + shellQuote(r.walDir)
+		o.RecoveryEndCommand = "rm -fr " + shell.Quote(r.walDir)
 	}
 	return o
 }
@@ -146,7 +147,7 @@ func (r *run) applyConf(ctx context.Context, plan recoveryconf.Plan) error {
 	var script strings.Builder
 	script.WriteString("rm -f")
 	for _, n := range plan.Remove {
-		script.WriteString(" " + shellQuote(path.Join(r.dest, n)))
+		script.WriteString(" " + shell.Quote(path.Join(r.dest, n)))
 	}
 	_, err := restore.RunScript(ctx, r.ssh, script.String())
 	return err

@@ -2,6 +2,7 @@ package recoverjob
 
 import (
 	"context"
+	"github.com/gobarman/barman/pkg/shell"
 	"maps"
 	"os"
 	"path"
@@ -101,7 +102,7 @@ func (c *CopyStep) rename(ctx context.Context, from, to string) error {
 	if c.SSH == nil {
 		return os.Rename(filepath.Join(d, from), filepath.Join(d, to))
 	}
-	_, err := restore.RunScript(ctx, c.SSH, "mv "+shellQuote(path.Join(d, from))+" "+shellQuote(path.Join(d, to)))
+	_, err := restore.RunScript(ctx, c.SSH, "mv "+shell.Quote(path.Join(d, from))+" "+shell.Quote(path.Join(d, to)))
 	return err
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/gobarman/barman/pkg/shell"
 	"os"
 	"slices"
 	"strings"
@@ -96,7 +97,7 @@ func (r *run) checkRemoteDestination(ctx context.Context) error {
 	if r.set.delta {
 		return fmt.Errorf("--delta-restore works only for a local recovery: empty the remote destination instead")
 	}
-	script := "for d in " + strings.Join(quoteAll(r.destinations()), " ") + remoteCheck
+	script := "for d in " + strings.Join(shell.QuoteAll(r.destinations()), " ") + remoteCheck
 	out, err := restore.RunScript(ctx, r.ssh, script)
 	if err != nil || !strings.HasSuffix(strings.TrimSpace(string(out)), "ok") {
 		return withHint(fmt.Errorf("cannot reach the destination host with %q: %v", r.o.RemoteSSH, err),
@@ -116,14 +117,4 @@ func (r *run) checkRemoteDestination(ctx context.Context) error {
 		}
 	}
 	return nil
-}
-
-func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
-
-func quoteAll(s []string) []string {
-	out := make([]string, len(s))
-	for i, x := range s {
-		out[i] = shellQuote(x)
-	}
-	return out
 }

@@ -3,6 +3,7 @@ package recoverjob
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/gobarman/barman/pkg/shell"
 	"os"
 	"strings"
 	"time"
@@ -38,9 +39,9 @@ func (r *run) result() *Result {
 	res := &Result{Server: r.s.Name, Backup: r.b, Dest: r.dest, RemoteSSH: r.o.RemoteSSH, Tablespaces: r.mapping.Tablespaces,
 		Copied: r.copied, Target: r.target, Options: r.optionsMap(), GetWAL: r.set.getWAL, RestoreCommand: r.restoreC,
 		WAL: r.wal, WALDir: r.walDir, Start: r.start, Elapsed: time.Since(r.start)}
-	start := fmt.Sprintf("pg_ctl -D %s start", shellQuote(r.dest))
+	start := fmt.Sprintf("pg_ctl -D %s start", shell.Quote(r.dest))
 	if r.ssh == nil && os.Geteuid() == 0 {
-		start = fmt.Sprintf("chown -R postgres: %s && %s (as postgres)", strings.Join(quoteAll(r.destinations()), " "), start)
+		start = fmt.Sprintf("chown -R postgres: %s && %s (as postgres)", strings.Join(shell.QuoteAll(r.destinations()), " "), start)
 	}
 	if r.ssh != nil {
 		start += " (on the remote host)"

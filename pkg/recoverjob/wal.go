@@ -3,6 +3,7 @@ package recoverjob
 import (
 	"context"
 	"fmt"
+	"github.com/gobarman/barman/pkg/shell"
 	"io"
 	"os"
 	"path/filepath"
@@ -106,7 +107,7 @@ func (r *run) prepareWAL(ctx context.Context) error {
 		r.target = recovery.Target{TLI: r.target.TLI}
 	}
 	if pitr {
-		r.restoreC = "cp " + shellQuote(sinkDir) + "/%f %p"
+		r.restoreC = "cp " + shell.Quote(sinkDir) + "/%f %p"
 	}
 	return nil
 }
@@ -144,7 +145,7 @@ func (r *run) getWALCommand() string {
 	user := r.s.Config.Global.Get("barman_user")
 	if r.ssh != nil {
 		host, _ := os.Hostname()
-		cmd := fmt.Sprintf("barman-wal-ingest pull --ssh %s %s %%f %%p", shellQuote("ssh "+user+"@"+host), r.s.Name)
+		cmd := fmt.Sprintf("barman-wal-ingest pull --ssh %s %s %%f %%p", shell.Quote("ssh "+user+"@"+host), r.s.Name)
 		if !r.o.StandbyMode {
 			cmd = strings.Replace(cmd, "pull ", "pull -P ", 1)
 		}
@@ -154,9 +155,9 @@ func (r *run) getWALCommand() string {
 	if barman == "" {
 		barman = "barman"
 	}
-	cmd := shellQuote(barman)
+	cmd := shell.Quote(barman)
 	if f := r.s.Config.MainFile; f != "" {
-		cmd += " -c " + shellQuote(f)
+		cmd += " -c " + shell.Quote(f)
 	}
-	return cmd + " get-wal -P " + shellQuote(r.s.Name) + " %f > %p"
+	return cmd + " get-wal -P " + shell.Quote(r.s.Name) + " %f > %p"
 }

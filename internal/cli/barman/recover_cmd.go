@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/gobarman/barman/internal/cli/clikit"
-	"github.com/gobarman/barman/pkg/hooks"
 	"github.com/gobarman/barman/pkg/recoverjob"
 )
 
@@ -61,8 +60,7 @@ func (c *RecoverCmd) Run(env *Env) error {
 	}
 	opts.ArchiveFirst = func(ctx context.Context) error { return archiveWAL(env, s, 30*time.Second) }
 	opts.Progress = func(poll func() (int64, int64)) func() { return showProgress(env.Stderr, poll) }
-	runner := &hooks.Runner{Scripts: s.Section, Server: s.Name, ConfigFile: env.Cfg.MainFile, Version: clikit.Version(), Log: env.Log}
-	res, err := recoverjob.New(s, runner, env.Out, env.Log).Run(env.Ctx, opts)
+	res, err := recoverjob.New(s, env.Hooks(s), env.Out, env.Log).Run(env.Ctx, opts)
 	var te *recoverjob.TargetError
 	if errors.As(err, &te) {
 		return clikit.WithHint(err, "see 'barman recover --help'")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/gobarman/barman/pkg/shell"
 	"io"
 	"strings"
 
@@ -17,18 +18,7 @@ func remoteBarman(barman, config string, args ...string) string {
 	if config != "" {
 		words = append(words, "-c", config)
 	}
-	words = append(words, args...)
-	for i, w := range words {
-		words[i] = shellQuote(w)
-	}
-	return strings.Join(words, " ")
-}
-
-func shellQuote(s string) string {
-	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:@%+,") == "" {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+	return strings.Join(shell.QuoteAll(append(words, args...)), " ")
 }
 
 // sshExit is a remote command's failure with its exit status; 255 means
