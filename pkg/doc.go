@@ -1,30 +1,51 @@
 // Package pkg is the root of the libraries shared by barman's binaries.
 //
-// Map of the packages:
+// Map of the packages. Jobs (what a command does, with a context, no
+// global state, printing through report.Reporter) take a *server.Server;
+// the front-end (internal/cli/barman) and the stage binaries
+// (internal/cli/...) only parse, wire and print.
+//
+// Configuration and the server:
 //
 //   - config:    Barman's INI configuration (files, inheritance, interpolation, validation).
-//   - catalog:   the on-disk catalogue under barman_home (backup.info, xlog.db, layout).
-//   - fsutil:    durable file writes (temp + fsync + rename + directory fsync).
-//   - storage:   the blob storage interface (local disk, memory; S3 later) and its conformance suite.
+//   - server:    one configured server, typed and validated once: method, layout, settings, SSH, hooks.
+//   - report:    the Reporter interface jobs print their messages through.
+//
+// Jobs:
+//
+//   - backupjob: the backup job: checks, lock, backup.info from EMPTY to DONE, hooks, copy with retries, WAL wait.
+//   - recoverjob: the recovery job (barman recover): checks, copy (also barman-restore's), WAL, configuration, summary.
+//   - archiving: the WAL archiving job (archive-wal, cron): scan | compress | commit, in process or as stages.
+//   - removal:   delete, retention policy and the first-backup purge: locks, hooks, crash-safe order.
+//   - walcompress: the WAL compression stage (record mode and filters), shared by barman-wal-compress and archiving.
+//
+// The repository:
+//
+//   - storage:   the blob storage interface (local disk, memory; S3 next) and its conformance suite.
+//   - catalog:   the on-disk catalogue under barman_home (backup.info, xlog.db, layout), through storage.
+//   - archive:   a server's WAL archive: ingest, commit to xlog.db exactly once, put-wal, get-wal.
+//   - backups:   catalogue views: ID shortcuts, WAL info, list/show/list-files, delete.
+//   - fsutil:    durable file writes (AtomicFile: temp + fsync + rename or no-replace + directory fsync).
 //   - lock:      flock-based per-server, per-purpose locks that record their holder.
+//
+// Steps and formats:
+//
 //   - walname:   WAL file names, LSNs and segment arithmetic.
 //   - walfile:   checks a WAL file's content against its name (header, size, system identifier).
 //   - compress:  WAL compression (gzip, bzip2, zstd, lz4, xz, custom filters), magic detection.
-//   - archive:   a server's WAL archive: ingest, commit to xlog.db exactly once, put-wal, get-wal.
 //   - walstream: the put-wal stream protocol: many WAL files through one session, each acknowledged once durable.
 //   - walpush:   push --async: the spool, archive_command's wait, and the worker that pushes ahead.
 //   - basebackup: base backups: tar streams over ssh_command, or BASE_BACKUP over replication.
-//   - backupjob: the backup job: checks, lock, backup.info from EMPTY to DONE, hooks, copy with retries, WAL wait.
-//   - backups:   catalogue views: ID shortcuts, WAL info, list/show/list-files, delete.
 //   - restore:   writes a backup's files to a local or SSH destination, checking manifest checksums.
 //   - recovery:  recovery targets, timelines, and the WAL a recovery needs, prepared up to the target.
 //   - walscan:   reads PostgreSQL 15 WAL records: commits, aborts, restore points (for recovery targets).
 //   - recoveryconf: recovery settings and the disarming of dangerous ones (postgresql.auto.conf, signals).
-//   - recoverjob: the recovery job (barman recover): checks, copy (also barman-restore's), WAL, configuration, summary.
 //   - hooks:     Barman's hook scripts with the BARMAN_* environment.
 //   - stream:    the versioned JSON-lines record contract between stage binaries.
 //   - postgres:  what barman reads from a live PostgreSQL server.
-//   - sshcmd:    running commands through a user-given ssh_command.
+//   - sshcmd:    SSH as a transport: the user's ssh_command as an OpenSSH process, or a native client.
+//   - shell:     quoting words for a POSIX shell.
+//   - throttle:  bandwidth limits (bwlimit, per tablespace).
 //   - check:     the `barman check` checks.
 //
 // Not a public API, under internal/:
