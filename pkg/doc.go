@@ -25,6 +25,8 @@
 //   - catalog:   the on-disk catalogue under barman_home (backup.info, xlog.db, layout), through storage.
 //   - archive:   a server's WAL archive: ingest, commit to xlog.db exactly once, put-wal, get-wal.
 //   - backups:   catalogue views: ID shortcuts, WAL info, list/show/list-files, delete.
+//   - retention: judges backups by the retention policy (Barman's rules) and plans what enforcing it removes.
+//   - backuptar: the tar archives of a compressed postgres-method backup (names, finding, reading).
 //   - fsutil:    durable file writes (AtomicFile: temp + fsync + rename or no-replace + directory fsync).
 //   - lock:      flock-based per-server, per-purpose locks that record their holder.
 //
