@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/gobarman/barman/internal/cli/clikit"
 	"sync"
 	"time"
 
@@ -108,8 +109,8 @@ func ptr[T any](v T) *T { return &v }
 // checks, WAL archiving and the removal of WAL before the first backup.
 func backupJob(env *Env, s *server.Server, o backupjob.Options) *backupjob.Job {
 	return &backupjob.Job{Server: s, Options: o, Report: env.Out, Log: env.Log, ConfigFile: env.Cfg.MainFile, Hooks: env.Hooks(s),
-		Progress:    func(sink *basebackup.Sink) func() { return showProgress(env.Stderr, sink.Progress) },
-		SizeFirst:   isTerminal(env.Stderr),
+		Progress:    func(sink *basebackup.Sink) func() { return clikit.ShowProgress(env.Stderr, sink.Progress) },
+		SizeFirst:   clikit.IsTerminal(env.Stderr),
 		Checks:      func(context.Context) []check.Result { return runChecks(env, s) },
 		ArchiveWAL:  func(context.Context) error { return archiveWAL(env, s, 30*time.Second) },
 		PurgeBefore: env.Remover(s).PurgeBefore,

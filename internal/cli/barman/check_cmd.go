@@ -104,7 +104,7 @@ func nagios(env *Env, all []serverChecks) error {
 		}
 		issues = append(issues, fmt.Sprintf("%s FAILED: %s", sc.server.Name, strings.Join(failed, ", ")))
 	}
-	w := env.Out.stdout
+	w := env.Out.Stdout()
 	perfdata := strings.Join(perf, " ")
 	switch {
 	case len(all) == 0:

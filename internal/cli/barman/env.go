@@ -21,7 +21,7 @@ type Env struct {
 	Ctx     context.Context
 	Globals *Globals
 	Cfg     *config.Config
-	Out     *Output
+	Out     *clikit.Output
 	Log     *slog.Logger
 	Stdin   io.Reader
 	Stderr  io.Writer
@@ -31,7 +31,7 @@ type Env struct {
 // newEnv loads the configuration (refusing a broken one), drops
 // privileges to barman_user and opens the log.
 func newEnv(ctx context.Context, g *Globals, stdin io.Reader, stdout, stderr io.Writer) (*Env, error) {
-	out := NewOutput(g.Format, g.Quiet, stdout, stderr)
+	out := clikit.NewOutput(g.Format, g.Quiet, stdout, stderr)
 	cfg, err := clikit.LoadConfig(name, g.Config, stderr)
 	if err != nil {
 		return nil, err

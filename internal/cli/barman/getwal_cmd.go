@@ -47,7 +47,7 @@ func (c *GetWALCmd) Run(env *Env) error {
 	if c.OutputDirectory != "" {
 		return fsutil.WriteAtomic(filepath.Join(c.OutputDirectory, c.WAL), 0o600, func(w io.Writer) error { return c.send(a, w) })
 	}
-	return c.send(a, env.Out.stdout)
+	return c.send(a, env.Out.Stdout())
 }
 
 func (c *GetWALCmd) send(a *archive.Archive, w io.Writer) error {

@@ -30,7 +30,7 @@ func (c *PutWALCmd) Run(env *Env) error {
 	fsutil.GrowPipe(env.Stdin) // sshd writes the stream 64 KiB at a time otherwise
 	client := strings.Fields(os.Getenv("SSH_CONNECTION") + " -")[0]
 	if c.Stream {
-		if err := a.ServeStream(env.Ctx, env.Stdin, env.Out.stdout); err != nil {
+		if err := a.ServeStream(env.Ctx, env.Stdin, env.Out.Stdout()); err != nil {
 			env.Log.Error("put-wal stream failed", "server", s.Name, "client", client, "error", err)
 			return err
 		}

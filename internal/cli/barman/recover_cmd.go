@@ -59,7 +59,7 @@ func (c *RecoverCmd) Run(env *Env) error {
 		return err
 	}
 	opts.ArchiveFirst = func(ctx context.Context) error { return archiveWAL(env, s, 30*time.Second) }
-	opts.Progress = func(poll func() (int64, int64)) func() { return showProgress(env.Stderr, poll) }
+	opts.Progress = func(poll func() (int64, int64)) func() { return clikit.ShowProgress(env.Stderr, poll) }
 	res, err := recoverjob.New(s, env.Hooks(s), env.Out, env.Log).Run(env.Ctx, opts)
 	var te *recoverjob.TargetError
 	if errors.As(err, &te) {

@@ -1,4 +1,4 @@
-package barman
+package clikit
 
 import (
 	"fmt"
@@ -9,8 +9,8 @@ import (
 	"github.com/gobarman/barman/pkg/backups"
 )
 
-// isTerminal reports whether w is a terminal.
-func isTerminal(w io.Writer) bool {
+// IsTerminal reports whether w is a terminal.
+func IsTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	if !ok {
 		return false
@@ -19,12 +19,12 @@ func isTerminal(w io.Writer) bool {
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
-// showProgress prints, on a terminal, one line that it rewrites every
+// ShowProgress prints, on a terminal, one line that it rewrites every
 // second: bytes copied, of how many, the rate and the time left. It
 // returns a function that stops it and clears the line. Elsewhere (a log,
 // a pipe) it prints nothing.
-func showProgress(w io.Writer, poll func() (done, total int64)) (stop func()) {
-	if !isTerminal(w) {
+func ShowProgress(w io.Writer, poll func() (done, total int64)) (stop func()) {
+	if !IsTerminal(w) {
 		return func() {}
 	}
 	quit, finished := make(chan struct{}), make(chan struct{})
@@ -62,11 +62,3 @@ func progressLine(poll func() (int64, int64), elapsed time.Duration) string {
 
 // prettyBytes is backups.PrettySize for an int64.
 func prettyBytes(n int64) string { return backups.PrettySize(float64(n)) }
-
-// errText is err's message, "" for nil (the hooks' BARMAN_ERROR).
-func errText(err error) string {
-	if err == nil {
-		return ""
-	}
-	return err.Error()
-}

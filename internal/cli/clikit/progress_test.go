@@ -1,4 +1,4 @@
-package barman
+package clikit
 
 import (
 	"bytes"
@@ -21,7 +21,7 @@ func TestProgressLine(t *testing.T) {
 
 func TestNoProgressOffTerminal(t *testing.T) {
 	var buf bytes.Buffer
-	stop := showProgress(&buf, func() (int64, int64) { return 1, 2 })
+	stop := ShowProgress(&buf, func() (int64, int64) { return 1, 2 })
 	time.Sleep(1100 * time.Millisecond)
 	stop()
 	if buf.Len() != 0 {

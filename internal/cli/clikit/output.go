@@ -1,4 +1,4 @@
-package barman
+package clikit
 
 import (
 	"encoding/json"
@@ -24,6 +24,9 @@ type Output struct {
 func NewOutput(format string, quiet bool, stdout, stderr io.Writer) *Output {
 	return &Output{json: format == "json", quiet: quiet, stdout: stdout, stderr: stderr, doc: map[string]any{}}
 }
+
+// Stdout is where the command's own output goes (a WAL file, a stream).
+func (o *Output) Stdout() io.Writer { return o.stdout }
 
 // JSON reports whether results must be given with Result.
 func (o *Output) JSON() bool { return o.json }
