@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	"github.com/gobarman/barman/pkg/basebackup"
 	"github.com/gobarman/barman/pkg/catalog"
 	"github.com/gobarman/barman/pkg/config"
+	"github.com/gobarman/barman/pkg/postgres"
 	"github.com/gobarman/barman/pkg/sshcmd"
 	"github.com/gobarman/barman/pkg/throttle"
 )
@@ -210,4 +212,13 @@ func (srv *Server) BackupSSH() (*sshcmd.Command, error) {
 // Archive returns the server's WAL archive.
 func (srv *Server) Archive(log *slog.Logger) *archive.Archive {
 	return &archive.Archive{Layout: srv.Layout, Server: srv.Name, LockDir: srv.LockDir, Log: log, Codec: srv.WAL.Codec}
+}
+
+// LiveStatus connects to the server's PostgreSQL (conninfo) and reads its
+// status, bounded by check_timeout.
+func (srv *Server) LiveStatus(ctx context.Context) (*postgres.Status, error) {
+	if srv.Conninfo == "" {
+		return nil, fmt.Errorf("conninfo is not set for server %q", srv.Name)
+	}
+	return postgres.StatusOf(ctx, srv.Conninfo, srv.CheckTimeout)
 }

@@ -52,8 +52,8 @@ func (c *CheckCmd) Run(env *Env) error {
 }
 
 func runChecks(env *Env, s *server.Server) []check.Result {
-	in := check.Input{Config: env.Cfg, Server: s, Catalogue: catalogueFacts(env.Cfg, s)}
-	in.Status, in.ConnErr = liveStatus(env.Ctx, s)
+	in := check.Input{Config: env.Cfg, Server: s, Catalogue: check.ReadCatalogue(s)}
+	in.Status, in.ConnErr = s.LiveStatus(env.Ctx)
 	if in.ConnErr != nil {
 		env.Log.Warn("connection failed", "server", s.Name, "error", in.ConnErr)
 	}

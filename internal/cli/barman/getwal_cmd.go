@@ -6,11 +6,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 
 	"github.com/gobarman/barman/internal/cli/clikit"
 	"github.com/gobarman/barman/pkg/archive"
-	"github.com/gobarman/barman/pkg/compress"
 	"github.com/gobarman/barman/pkg/fsutil"
 	"github.com/gobarman/barman/pkg/walname"
 )
@@ -51,59 +49,24 @@ func (c *GetWALCmd) Run(env *Env) error {
 }
 
 func (c *GetWALCmd) send(a *archive.Archive, w io.Writer) error {
-	var r io.ReadCloser
-	var err error
-	if c.KeepCompression {
-		r, err = a.OpenStored(c.WAL, c.Partial)
-	} else {
-		r, err = a.Open(c.WAL, c.Partial)
-	}
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return clikit.WithHint(err, "'barman list-files --target wal' lists the archived WAL files")
-		}
-		return err
-	}
-	defer r.Close()
-	algo := ""
+	o := archive.SendOptions{Partial: c.Partial, Stored: c.KeepCompression}
 	if c.Gzip {
-		algo = "gzip"
+		o.Recompress = "gzip"
 	} else if c.Bzip2 {
-		algo = "bzip2"
+		o.Recompress = "bzip2"
 	}
-	if algo == "" {
-		_, err = io.Copy(w, r)
-		return err
+	err := a.Send(w, c.WAL, o)
+	if errors.Is(err, os.ErrNotExist) {
+		return clikit.WithHint(err, "'barman list-files --target wal' lists the archived WAL files")
 	}
-	cw, err := compress.NewWriter(w, algo, compress.DefaultLevel)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(cw, r); err != nil {
-		cw.Close()
-		return err
-	}
-	return cw.Close()
+	return err
 }
 
 // peek prints up to N archived names from WAL on (Barman's --peek).
 func (c *GetWALCmd) peek(env *Env, a *archive.Archive) error {
-	names, err := a.Catalogued()
-	if err != nil {
-		return err
-	}
-	var list []string
-	for n := range names {
-		if n >= c.WAL && walname.Classify(n) == walname.Segment {
-			list = append(list, n)
-		}
-	}
-	sort.Strings(list)
-	for i, n := range list {
-		if i == c.Peek {
-			break
-		}
+	names, err := a.Peek(c.WAL, c.Peek)
+	for _, n := range names {
 		env.Out.Line("%s", n)
 	}
-	return nil
+	return err
 }

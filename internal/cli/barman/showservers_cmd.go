@@ -34,7 +34,7 @@ func (c *ShowServersCmd) Run(env *Env) error {
 			values[k] = env.Cfg.Global.Get(k)
 		}
 		addRetention(env, s, values)
-		st, err := liveStatus(env.Ctx, s)
+		st, err := s.LiveStatus(env.Ctx)
 		if err != nil {
 			values["connection_error"] = err.Error()
 		} else {

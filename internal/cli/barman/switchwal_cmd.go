@@ -2,10 +2,7 @@ package barman
 
 import (
 	"context"
-	"fmt"
 	"github.com/gobarman/barman/pkg/server"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/gobarman/barman/pkg/postgres"
@@ -47,54 +44,16 @@ func (c *SwitchWALCmd) one(env *Env, s *server.Server) error {
 		return nil
 	}
 	env.Out.Info("Waiting for the WAL file %s from server '%s' (max: %d seconds)", closed, s.Name, c.ArchiveTimeout)
-	return waitArchived(env, s, closed, time.Duration(c.ArchiveTimeout)*time.Second)
+	archive := func(context.Context) error { return archiveWAL(env, s, 10*time.Second) }
+	return archiveJob(env, s).WaitFor(env.Ctx, closed, time.Duration(c.ArchiveTimeout)*time.Second, archive)
 }
 
-// switchWAL runs pg_switch_wal (after a CHECKPOINT with force) and returns
-// the segment closed, "" when nothing was written since the last switch.
+// switchWAL closes the current WAL segment of the server at conninfo.
 func switchWAL(ctx context.Context, conninfo string, force bool) (string, error) {
 	conn, err := postgres.Connect(ctx, conninfo)
 	if err != nil {
 		return "", err
 	}
 	defer conn.Close(context.Background())
-	if force {
-		if _, err := conn.PGX().Exec(ctx, "CHECKPOINT"); err != nil {
-			return "", fmt.Errorf("checkpoint: %w", err)
-		}
-	}
-	var before, after, name string
-	q := `SELECT pg_current_wal_lsn()::text, pg_switch_wal()::text, pg_walfile_name(pg_current_wal_lsn())`
-	if err := conn.PGX().QueryRow(ctx, q).Scan(&before, &after, &name); err != nil {
-		return "", fmt.Errorf("pg_switch_wal: %w", err)
-	}
-	if before == after && !force {
-		return "", nil
-	}
-	var closed string
-	err = conn.PGX().QueryRow(ctx, `SELECT pg_walfile_name($1::pg_lsn)`, after).Scan(&closed)
-	return closed, err
-}
-
-// waitArchived polls until name has arrived, archiving what arrives.
-func waitArchived(env *Env, s *server.Server, name string, timeout time.Duration) error {
-	a := s.Archive(env.Log)
-	deadline := time.Now().Add(timeout)
-	for {
-		if err := archiveWAL(env, s, 10*time.Second); err != nil {
-			return err
-		}
-		if _, err := os.Stat(a.Layout.WALPath(name)); err == nil {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("the WAL file %s has not been received in %s: check archive_command (it should send WAL to %s)",
-				name, timeout, filepath.Clean(a.Layout.IncomingDir()))
-		}
-		select {
-		case <-env.Ctx.Done():
-			return env.Ctx.Err()
-		case <-time.After(time.Second):
-		}
-	}
+	return conn.SwitchWAL(ctx, force)
 }

@@ -1,4 +1,4 @@
-package barman
+package check
 
 import (
 	"errors"
@@ -6,21 +6,18 @@ import (
 	"io/fs"
 	"os"
 	"strings"
-
-	"github.com/gobarman/barman/pkg/check"
-	"github.com/gobarman/barman/pkg/config"
 )
 
-// catalogueFacts reads what the checks need from the catalogue.
-func catalogueFacts(cfg *config.Config, s *server.Server) *check.Catalogue {
+// ReadCatalogue reads what the checks need from the server's catalogue.
+func ReadCatalogue(s *server.Server) *Catalogue {
 	l := s.Layout
-	c := &check.Catalogue{WALs: map[string]bool{}, Errors: map[string]int{}}
+	c := &Catalogue{WALs: map[string]bool{}, Errors: map[string]int{}}
 	backups, err := l.ListBackups()
 	c.Err = errors.Join(c.Err, err)
 	for _, b := range backups {
 		end, _ := b.EndTime()
 		size, _ := b.Size()
-		c.Backups = append(c.Backups, check.Backup{ID: b.ID, Status: string(b.Status()), SystemID: b.SystemID(), EndTime: end, Size: size})
+		c.Backups = append(c.Backups, Backup{ID: b.ID, Status: string(b.Status()), SystemID: b.SystemID(), EndTime: end, Size: size})
 	}
 	if id, err := l.ReadIdentity(); err == nil && id.SystemID != "" {
 		c.SystemID, c.SystemIDFrom = id.SystemID, l.IdentityPath()
