@@ -7,6 +7,8 @@ import (
 	"io"
 	"time"
 
+	"github.com/gobarman/barman/pkg/lock"
+
 	"golang.org/x/sync/errgroup"
 
 	"github.com/gobarman/barman/pkg/archive"
@@ -137,4 +139,20 @@ func (c *counts) err(stage string) error {
 		return &stream.ReportedError{Stage: stage, Errors: c.errors}
 	}
 	return nil
+}
+
+// RunLocked is Run under the server's archive-wal lock, which keeps two
+// archivers of one server apart (waiting up to wait for it; 0: failing at
+// once with a *lock.LockedError when another run holds it), with the
+// server's directories made first.
+func (j *Job) RunLocked(ctx context.Context, wait time.Duration, out io.Writer) error {
+	lk, err := lock.Acquire(ctx, lock.File(j.Server.LockDir, j.Server.Name, "archive-wal"), "archive-wal", wait)
+	if err != nil {
+		return err
+	}
+	defer lk.Unlock()
+	if err := j.Server.Layout.EnsureDirs(); err != nil {
+		return err
+	}
+	return j.Run(ctx, out)
 }

@@ -8,7 +8,6 @@ import (
 	"io"
 	"time"
 
-	"github.com/gobarman/barman/pkg/lock"
 	"github.com/gobarman/barman/pkg/stream"
 )
 
@@ -34,20 +33,15 @@ func archiveJob(env *Env, s *server.Server) *archiving.Job {
 	return &archiving.Job{Server: s, Archive: s.Archive(env.Log), Hooks: env.Hooks(s), Stderr: env.Stderr}
 }
 
-// archiveWAL runs the pipeline under the server's archive-wal lock (wait
-// up to wait; 0: fail at once if another run holds it) and prints what it
+// archiveWAL runs the job under the server's archive-wal lock (wait up
+// to wait; 0: fail at once if another run holds it) and prints what it
 // archived, as Barman does.
 func archiveWAL(env *Env, s *server.Server, wait time.Duration) error {
-	lk, err := lock.Acquire(env.Ctx, lock.File(env.Cfg.Global.Get("barman_lock_directory"), s.Name, "archive-wal"), "archive-wal", wait)
-	if err != nil {
-		return err
-	}
-	defer lk.Unlock()
-	if err := s.Layout.EnsureDirs(); err != nil {
-		return err
-	}
 	var out bytes.Buffer
-	err = archiveJob(env, s).Run(env.Ctx, &out)
+	err := archiveJob(env, s).RunLocked(env.Ctx, wait, &out)
+	if out.Len() == 0 && err != nil {
+		return err // it did not run: locked, or no directories
+	}
 	report(env, s.Name, &out)
 	return err
 }
