@@ -60,6 +60,12 @@ func (s *Sink) SetTotal(n int64) {
 func (s *Sink) Progress() (done, total int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.total > 0 && s.bytes > s.total {
+		// The total is an estimate taken before the copy (PostgreSQL's
+		// BASE_BACKUP PROGRESS, or the file list): files that grew since
+		// make the copy larger. What is copied is then the total so far.
+		return s.bytes, s.bytes
+	}
 	return s.bytes, s.total
 }
 

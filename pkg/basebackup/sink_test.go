@@ -155,3 +155,24 @@ func TestCopyHostileHost(t *testing.T) {
 		}
 	}
 }
+
+// TestSinkProgressNeverPastTotal: a copy larger than the estimate taken
+// before it (files grew) reports what it copied as the total, never done
+// past total (a progress bar over 100%, a stage's records out of order).
+func TestSinkProgressNeverPastTotal(t *testing.T) {
+	s := &Sink{Dir: t.TempDir()}
+	defer s.Close()
+	s.SetTotal(10)
+	if err := s.File(Entry{Path: "a", Size: 6}, strings.NewReader("small\n")); err != nil {
+		t.Fatal(err)
+	}
+	if done, total := s.Progress(); done != 6 || total != 10 {
+		t.Errorf("progress %d of %d, want 6 of 10", done, total)
+	}
+	if err := s.File(Entry{Path: "b", Size: 12}, strings.NewReader("grew since.\n")); err != nil {
+		t.Fatal(err)
+	}
+	if done, total := s.Progress(); done != 18 || total != 18 {
+		t.Errorf("progress %d of %d, want 18 of 18", done, total)
+	}
+}
