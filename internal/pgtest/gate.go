@@ -94,7 +94,10 @@ exec "$@"
 	if err := os.WriteFile(script, []byte(text), 0o755); err != nil {
 		t.Fatalf("gate: %v", err)
 	}
-	return shell.Quote(script) + " " + command
+	// The script's path bare: it is a path of this harness's temporary
+	// directory, and a configuration value that starts and ends with a
+	// quote loses them.
+	return script + " " + command
 }
 
 // Wait returns once the wrapped command is held at the gate. If done is

@@ -222,12 +222,12 @@ func (s *SSHD) sshArgs(key string) []string {
 		"-o", "LogLevel=ERROR", "-o", "ConnectTimeout=10"}
 }
 
+// command is the ssh_command: the program bare (a configuration value
+// that starts and ends with a quote loses them, as in Barman), then each
+// argument quoted.
 func (s *SSHD) command(key, user string) string {
 	args := append(s.sshArgs(key), user+"@"+s.Host)
-	for i, a := range args {
-		args[i] = shell.Quote(a)
-	}
-	return strings.Join(args, " ")
+	return args[0] + " " + strings.Join(shell.QuoteAll(args[1:]), " ")
 }
 
 // CommandAs is an ssh command (a barman ssh_command, split by shell rules)

@@ -3,7 +3,6 @@ package recoverjob
 import (
 	"context"
 	"errors"
-	"github.com/gobarman/barman/pkg/shell"
 	"os"
 	"path/filepath"
 	"strings"
@@ -98,7 +97,7 @@ func TestRunGetWAL(t *testing.T) {
 	if res.Backup.ID != testID || res.Copied.Files != 4 || res.Dest != dest || res.Tablespaces[16384] != tbs {
 		t.Errorf("result %+v", res)
 	}
-	wantCmd := "/opt/barman -c " + shell.Quote(s.Config.MainFile) + " get-wal -P pg %f > %p"
+	wantCmd := "'/opt/barman' -c '" + s.Config.MainFile + "' get-wal -P 'pg' %f > %p"
 	if res.RestoreCommand != wantCmd {
 		t.Errorf("restore_command %q, want %q", res.RestoreCommand, wantCmd)
 	}

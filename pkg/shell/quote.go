@@ -2,20 +2,12 @@ package shell
 
 import "strings"
 
-// safe are the bytes no POSIX shell treats specially in a word (Python's
-// shlex.quote, which Barman uses, leaves the same ones bare).
-const safe = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_@%+=:,./-"
-
 // Quote quotes s as one word for a POSIX shell (go-shellwords reads it the
-// same way): as it is when every byte is safe, else between single
-// quotes, each single quote inside closed, escaped with a backslash and
-// reopened. A word barman writes in a configuration value (ssh_command)
-// must not start with a quote: Barman's reader strips a pair around the
-// whole value.
+// same way): between single quotes, each single quote inside closed,
+// escaped with a backslash and reopened. Every word is quoted, safe or not,
+// so that the commands barman writes and prints read the same whatever the
+// path.
 func Quote(s string) string {
-	if s != "" && strings.Trim(s, safe) == "" {
-		return s
-	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
