@@ -98,3 +98,41 @@ func Mode(s *server.Server) string {
 	}
 	return "rsync-concurrent"
 }
+
+// Flags are overrides as a command line gives them: a negative number is
+// an option not given; seconds for durations.
+type Flags struct {
+	Immediate, Spread      bool // --immediate-checkpoint, --no-immediate-checkpoint
+	Keepalive              int  // --keepalive-interval
+	RetryTimes, RetrySleep int  // --retry-times, --retry-sleep
+	NoRetry                bool // --no-retry: no retry whatever the configuration
+}
+
+// Apply sets the overrides f gives in o.
+func (f Flags) Apply(o *Options) {
+	switch {
+	case f.Immediate:
+		o.Checkpoint = CheckpointImmediate
+	case f.Spread:
+		o.Checkpoint = CheckpointSpread
+	}
+	if f.Keepalive >= 0 {
+		o.Keepalive = seconds(f.Keepalive)
+	}
+	if f.RetryTimes >= 0 {
+		n := f.RetryTimes
+		o.RetryTimes = &n
+	}
+	if f.RetrySleep >= 0 {
+		o.RetrySleep = seconds(f.RetrySleep)
+	}
+	if f.NoRetry {
+		zero := 0
+		o.RetryTimes, o.RetrySleep = &zero, seconds(0)
+	}
+}
+
+func seconds(n int) *time.Duration {
+	d := time.Duration(n) * time.Second
+	return &d
+}

@@ -82,28 +82,10 @@ func (c *BackupCmd) Run(env *Env) error {
 func (c *BackupCmd) options() backupjob.Options {
 	o := backupjob.Options{Name: c.Name, Jobs: c.Jobs, Bwlimit: c.Bwlimit, Reuse: c.ReuseBackup,
 		Wait: c.Wait, WaitTimeout: time.Duration(c.WaitTimeout) * time.Second}
-	switch {
-	case c.ImmediateCheckpoint:
-		o.Checkpoint = backupjob.CheckpointImmediate
-	case c.NoImmediateCheckpoint:
-		o.Checkpoint = backupjob.CheckpointSpread
-	}
-	if c.KeepaliveInterval >= 0 {
-		o.Keepalive = ptr(time.Duration(c.KeepaliveInterval) * time.Second)
-	}
-	if c.RetryTimes >= 0 {
-		o.RetryTimes = ptr(c.RetryTimes)
-	}
-	if c.RetrySleep >= 0 {
-		o.RetrySleep = ptr(time.Duration(c.RetrySleep) * time.Second)
-	}
-	if c.NoRetry {
-		o.RetryTimes, o.RetrySleep = ptr(0), ptr(time.Duration(0))
-	}
+	backupjob.Flags{Immediate: c.ImmediateCheckpoint, Spread: c.NoImmediateCheckpoint, Keepalive: c.KeepaliveInterval,
+		RetryTimes: c.RetryTimes, RetrySleep: c.RetrySleep, NoRetry: c.NoRetry}.Apply(&o)
 	return o
 }
-
-func ptr[T any](v T) *T { return &v }
 
 // backupJob wires the backup job of s to the front-end: its output, the
 // checks, WAL archiving and the removal of WAL before the first backup.

@@ -109,28 +109,10 @@ func (c *cli) server(stderr io.Writer) (*server.Server, error) {
 // options turns the flags into the job's overrides (as `barman backup`).
 func (c *cli) options() backupjob.Options {
 	o := backupjob.Options{Name: c.Name, Label: c.Label, Jobs: c.Jobs, Bwlimit: c.Bwlimit, Reuse: c.ReuseBackup}
-	switch {
-	case c.Fast:
-		o.Checkpoint = backupjob.CheckpointImmediate
-	case c.NoFast:
-		o.Checkpoint = backupjob.CheckpointSpread
-	}
-	if c.Keepalive >= 0 {
-		o.Keepalive = ptr(time.Duration(c.Keepalive) * time.Second)
-	}
-	if c.RetryTimes >= 0 {
-		o.RetryTimes = ptr(c.RetryTimes)
-	}
-	if c.RetrySleep >= 0 {
-		o.RetrySleep = ptr(time.Duration(c.RetrySleep) * time.Second)
-	}
-	if c.NoRetry {
-		o.RetryTimes, o.RetrySleep = ptr(0), ptr(time.Duration(0))
-	}
+	backupjob.Flags{Immediate: c.Fast, Spread: c.NoFast, Keepalive: c.Keepalive,
+		RetryTimes: c.RetryTimes, RetrySleep: c.RetrySleep, NoRetry: c.NoRetry}.Apply(&o)
 	return o
 }
-
-func ptr[T any](v T) *T { return &v }
 
 // progress writes a progress record every interval until stopped.
 func progress(w *stream.Writer, interval time.Duration, server string, sink *bb.Sink) (stop func()) {
