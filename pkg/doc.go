@@ -49,6 +49,7 @@
 //   - shell:     quoting words for a POSIX shell.
 //   - throttle:  bandwidth limits (bwlimit, per tablespace).
 //   - check:     the `barman check` checks.
+//   - status:    what show-servers reports of a server (options as Barman shows them, retention, live facts).
 //
 // Not a public API, under internal/:
 //

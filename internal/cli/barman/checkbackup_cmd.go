@@ -5,6 +5,7 @@ import (
 	"github.com/gobarman/barman/pkg/backupjob"
 	"github.com/gobarman/barman/pkg/backups"
 	"github.com/gobarman/barman/pkg/catalog"
+	"github.com/gobarman/barman/pkg/status"
 )
 
 // CheckBackupCmd is `barman check-backup SERVER BACKUP_ID`.
@@ -33,7 +34,7 @@ func (c *CheckBackupCmd) Run(env *Env) error {
 		return err
 	}
 	b, _ = servers[0].Layout.ReadBackupInfo(b.ID)
-	env.Out.Result(servers[0].Name, map[string]any{"backup_id": b.ID, "status": string(st), "error": nullable(b.ErrorMessage())})
+	env.Out.Result(servers[0].Name, map[string]any{"backup_id": b.ID, "status": string(st), "error": status.Nullable(b.ErrorMessage())})
 	switch st {
 	case catalog.StatusDone:
 		env.Out.Info("Backup %s of server %s: DONE (every WAL file it needs is archived)", b.ID, servers[0].Name)

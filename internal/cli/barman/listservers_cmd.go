@@ -27,11 +27,3 @@ func (c *ListServersCmd) Run(env *Env) error {
 	}
 	return nil
 }
-
-// nullable gives nil (JSON null) for an empty string.
-func nullable(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
-}

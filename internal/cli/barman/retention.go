@@ -1,7 +1,6 @@
 package barman
 
 import (
-	"fmt"
 	"github.com/gobarman/barman/pkg/removal"
 	"github.com/gobarman/barman/pkg/server"
 	"time"
@@ -108,20 +107,4 @@ func colonIf(b bool) string {
 		return ":"
 	}
 	return ""
-}
-
-// retentionSummary is the retention line of show-server: whether the
-// policy is enforced and whether minimum_redundancy is met.
-func retentionSummary(s *server.Server, cat *backups.Catalogue) (policies, redundancy string) {
-	done := len(cat.Filter(catalog.StatusDone))
-	min := s.Retention.MinimumRedundancy
-	redundancy = fmt.Sprintf("satisfied (%d/%d)", done, min)
-	if done < min {
-		redundancy = fmt.Sprintf("FAILED (%d/%d)", done, min)
-	}
-	p, ok := removal.Policy(s)
-	if !ok {
-		return "not enforced", redundancy
-	}
-	return fmt.Sprintf("enforced (mode: %s, retention: %s, WAL retention: MAIN)", s.Retention.Mode, p.Text), redundancy
 }

@@ -138,12 +138,50 @@ func (p *retentionPair) barman34(args ...string) string {
 	if err != nil {
 		p.t.Fatalf("barman 3.4 %v: %v\n%s", args, err, out)
 	}
-	lk, err := lock.Acquire(context.Background(), lock.File(p.homeThem, "pg", "archive-wal"), "test", 20*time.Second)
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	lk.Unlock()
+	p.waitBarman34()
 	return string(out)
+}
+
+// waitBarman34 waits until no process runs with Barman 3.4's
+// configuration of the pair: its cron starts archive-wal in the
+// background, which writes into its barman_home after cron has exited
+// (waiting for its archive-wal lock missed a child that had not taken it
+// yet, and the test's temporary directory was then not empty at cleanup).
+// A child forked by cron carries the configuration's path in its command
+// line from the fork on.
+func (p *retentionPair) waitBarman34() {
+	p.t.Helper()
+	deadline := time.After(60 * time.Second)
+	for {
+		pids := processesWith(p.theirs)
+		if len(pids) == 0 {
+			return
+		}
+		select {
+		case <-deadline:
+			p.t.Fatalf("Barman 3.4 processes %v still run with %s after a minute", pids, p.theirs)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// processesWith lists the processes whose command line has the word arg.
+func processesWith(arg string) []string {
+	procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	var pids []string
+	for _, c := range procs {
+		data, err := os.ReadFile(c)
+		if err != nil {
+			continue
+		}
+		for _, w := range strings.Split(string(data), "\x00") {
+			if w == arg {
+				pids = append(pids, filepath.Base(filepath.Dir(c)))
+				break
+			}
+		}
+	}
+	return pids
 }
 
 var elapsed = regexp.MustCompile(`\(start time: [^)]*\)`)
