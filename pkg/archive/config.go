@@ -1,8 +1,6 @@
 package archive
 
 import (
-	"log/slog"
-
 	"github.com/gobarman/barman/pkg/catalog"
 	"github.com/gobarman/barman/pkg/config"
 )
@@ -18,10 +16,4 @@ func LayoutOf(cfg *config.Config, s *config.Section) *catalog.Layout {
 		Errors:      s.Get("errors_directory"),
 		XlogDB:      s.Get("xlogdb_directory"),
 	})
-}
-
-// New returns the archive of a configured server.
-func New(cfg *config.Config, s *config.Section, log *slog.Logger) *Archive {
-	return &Archive{Layout: LayoutOf(cfg, s), Server: s.Name, LockDir: cfg.Global.Get("barman_lock_directory"), Log: log,
-		Codec: CodecOf(s)}
 }

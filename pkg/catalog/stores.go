@@ -65,18 +65,3 @@ func backupInfoName(id string) string { return id + "/backup.info" }
 
 // metaInfoName returns the name of backup id's backup.info in MetaStore.
 func metaInfoName(id string) string { return id + "-backup.info" }
-
-// LocalBackupDir returns the local directory that backup id's data files
-// go to, when BaseStore keeps its blobs on local disk (the optional
-// storage.LocalPather capability): pkg/basebackup's Sink writes there
-// directly (O_DIRECT beneath an os.Root, hard links for reuse_backup),
-// not through the storage interface. ok is false for a store without
-// local files (object storage), whose backups go up as blobs instead.
-func (l *Layout) LocalBackupDir(id string) (dir string, ok bool) {
-	lp, isLocal := l.BaseStore().(storage.LocalPather)
-	if !isLocal {
-		return "", false
-	}
-	dir, err := lp.LocalPath(id)
-	return dir, err == nil
-}

@@ -100,19 +100,3 @@ func TestDefaultStoresAreTheLayout(t *testing.T) {
 		t.Errorf("WALName(history) = %s", WALName("00000002.history"))
 	}
 }
-
-// The backup data's directory comes from a local base store, and is where
-// BackupPath says; a store without local files has none.
-func TestLocalBackupDir(t *testing.T) {
-	l := NewLayout(t.TempDir(), "pg", Dirs{BaseBackups: "/srv/base"})
-	if dir, ok := l.LocalBackupDir("20260101T000000"); !ok || dir != l.BackupPath("20260101T000000") {
-		t.Errorf("LocalBackupDir = %q, %v; want %q", dir, ok, l.BackupPath("20260101T000000"))
-	}
-	if _, ok := l.LocalBackupDir("../x"); ok {
-		t.Error("LocalBackupDir accepted ../x")
-	}
-	l.UseStores(Stores{Base: &storage.Memory{}})
-	if dir, ok := l.LocalBackupDir("20260101T000000"); ok {
-		t.Errorf("a memory store has a local directory %q", dir)
-	}
-}

@@ -43,12 +43,11 @@
 //     beneath an os.Root, hard links to the previous backup for
 //     reuse_backup = link, one syncfs for the whole tree. None of that
 //     fits a blob interface, and forcing it through one would cost the
-//     backup its speed. The sink takes a directory; a Storage that keeps
-//     its blobs on local disk says where through the optional LocalPather
-//     capability (Local.LocalPath; catalog.Layout.LocalBackupDir asks the
-//     base store for a backup's directory), and an object storage backend will
-//     upload the finished tar or files instead, as barman-cloud-backup
-//     does.
+//     backup its speed. The sink takes a directory (catalog.Layout's
+//     BackupPath); a Storage that keeps its blobs on local disk can say
+//     where through the optional LocalPather capability (Local.LocalPath),
+//     and an object storage backend will upload the finished tar or files
+//     instead, as barman-cloud-backup does.
 //   - xlog.db, barman's local index of the archive: an append-only
 //     journal under the xlogdb lock, appended with one fsync per batch
 //     (fsutil.AppendSync) and cut back on a failed append. Appending does
