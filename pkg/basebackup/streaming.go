@@ -115,8 +115,8 @@ func checkServerVersion(conn *pgconn.PgConn) error {
 	v := conn.ParameterStatus("server_version")
 	major, _, _ := strings.Cut(v, ".")
 	if n, err := strconv.Atoi(strings.TrimRightFunc(major, notDigit)); err == nil && n < 15 {
-		return &hintedError{err: fmt.Errorf("PostgreSQL %s is not supported by the streaming backup", v),
-			hint: "streaming backups need PostgreSQL 15 or later"}
+		return &hintedError{Err: fmt.Errorf("PostgreSQL %s is not supported by the streaming backup", v),
+			Advice: "streaming backups need PostgreSQL 15 or later"}
 	}
 	return nil
 }
