@@ -44,6 +44,10 @@ func (c *CronCmd) Run(env *Env) error {
 		if !s.Active {
 			continue
 		}
+		if err := cronReceiveWAL(env, s); err != nil {
+			env.Out.Error("receive-wal of server %s: %v", s.Name, err)
+			failed = err
+		}
 		env.Out.Info("Starting WAL archiving for server %s", s.Name)
 		err = archiveWAL(env, s, 0)
 		if errors.As(err, &le) {

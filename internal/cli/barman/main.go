@@ -41,6 +41,7 @@ type CLI struct {
 	VerifyBackup  VerifyBackupCmd  `cmd:"" name:"verify-backup" aliases:"verify" help:"Re-check a backup's files against its manifest."`
 	Recover       RecoverCmd       `cmd:"" aliases:"restore" help:"Recover a backup into a directory, locally or on another host, to a point in time."`
 	Cron          CronCmd          `cmd:"" help:"Maintenance: archive the WAL of every server and enforce the retention policies (run it every minute from cron)."`
+	ReceiveWAL    ReceiveWALCmd    `cmd:"" name:"receive-wal" help:"Stream WAL from PostgreSQL into the streaming directory, through a replication slot (run by cron when streaming_archiver = on)."`
 	ArchiveWAL    ArchiveWALCmd    `cmd:"" name:"archive-wal" help:"Move the WAL files of incoming/ and streaming/ into the archive."`
 	PutWAL        PutWALCmd        `cmd:"" name:"put-wal" help:"Receive a WAL file (tar stream with checksum) on standard input."`
 	GetWAL        GetWALCmd        `cmd:"" name:"get-wal" help:"Write an archived WAL file to standard output or a directory."`

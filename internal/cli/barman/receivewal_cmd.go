@@ -1,0 +1,236 @@
+package barman
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"syscall"
+	"time"
+
+	"github.com/gobarman/barman/internal/cli/clikit"
+	"github.com/gobarman/barman/pkg/lock"
+	"github.com/gobarman/barman/pkg/server"
+	"github.com/gobarman/barman/pkg/walname"
+	"github.com/gobarman/barman/pkg/walreceive"
+)
+
+// ReceiveWALCmd is `barman receive-wal SERVER`: stream WAL into the
+// server's streaming directory until stopped.
+type ReceiveWALCmd struct {
+	Stop        bool   `help:"Stop the receive-wal process of the server."`
+	Reset       bool   `help:"Reset the status of receive-wal: restart from the slot's (or the server's) position."`
+	CreateSlot  bool   `name:"create-slot" help:"Create the replication slot (slot_name)."`
+	IfNotExists bool   `name:"if-not-exists" help:"With --create-slot: an existing slot is not an error."`
+	DropSlot    bool   `name:"drop-slot" help:"Drop the replication slot (slot_name)."`
+	Server      string `arg:"" name:"server_name" help:"Server name."`
+}
+
+// Run does what the options ask; without any, it receives WAL in the
+// foreground until interrupted (SIGINT, SIGTERM or --stop).
+func (c *ReceiveWALCmd) Run(env *Env) error {
+	servers, err := env.Servers([]string{c.Server})
+	if err != nil {
+		return err
+	}
+	s := servers[0]
+	switch {
+	case c.Stop && c.Reset:
+		return errors.New("--stop and --reset options are not compatible")
+	case c.Stop:
+		return stopReceiveWAL(env, s, true)
+	case c.CreateSlot:
+		return c.createSlot(env, s)
+	case c.DropSlot:
+		return c.dropSlot(env, s)
+	}
+	if !s.Active && !c.Reset {
+		return fmt.Errorf("inactive server %s: set active = true in its section to receive its WAL", s.Name)
+	}
+	if !streamingArchiver(s) {
+		return errors.New("Unable to start receive-wal process: streaming_archiver option set to 'off' in barman configuration file")
+	}
+	if !c.Reset {
+		env.Out.Info("Starting receive-wal for server %s", s.Name)
+	}
+	lk, err := lock.Acquire(env.Ctx, receiveWALLock(s), "receive-wal", 0)
+	var le *lock.LockedError
+	if errors.As(err, &le) {
+		if c.Reset {
+			env.Out.Info("Unable to reset the status of receive-wal for server %s. Process is still running", s.Name)
+		} else {
+			env.Out.Info("Another receive-wal process is already running for server %s.", s.Name)
+		}
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer lk.Unlock()
+	opt := receiveOptions(env, s)
+	if c.Reset {
+		return walreceive.Reset(env.Ctx, opt, env.Out)
+	}
+	err = walreceive.Run(env.Ctx, opt)
+	if err == nil && env.Ctx.Err() != nil {
+		env.Out.Info("receive-wal for server %s stopped", s.Name)
+	}
+	return err
+}
+
+// receiveWALLock is Barman's lock of a server's receive-wal process.
+func receiveWALLock(s *server.Server) string {
+	return lock.File(s.LockDir, s.Name, "receive-wal")
+}
+
+// streamingArchiver reports whether streaming_archiver is on.
+func streamingArchiver(s *server.Server) bool { return s.Section.Bool("streaming_archiver") }
+
+// receiveOptions are the receiver's settings for server s.
+func receiveOptions(env *Env, s *server.Server) walreceive.Options {
+	conninfo := s.Section.Get("wal_streaming_conninfo")
+	if conninfo == "" {
+		conninfo = s.ReplicationConninfo()
+	}
+	a := s.Archive(env.Log)
+	return walreceive.Options{
+		Server:     s.Name,
+		Conninfo:   conninfo,
+		AppName:    s.Section.Get("streaming_archiver_name"),
+		Slot:       s.Section.Get("slot_name"),
+		CreateSlot: s.Section.Get("create_slot") == "auto",
+		Dir:        s.Layout.StreamingDir(),
+		Log:        &logReporter{env: env},
+		HaveHistory: func(tli uint32) bool {
+			_, err := a.Find(walname.HistoryName(tli), false)
+			return err == nil
+		},
+	}
+}
+
+// logReporter reports on the output and in the log: a receive-wal that
+// cron started has no terminal.
+type logReporter struct{ env *Env }
+
+func (r *logReporter) Info(format string, args ...any) {
+	r.env.Out.Info(format, args...)
+	r.env.Log.Info(fmt.Sprintf(format, args...))
+}
+
+func (r *logReporter) Warning(format string, args ...any) {
+	r.env.Out.Warning(format, args...)
+	r.env.Log.Warn(fmt.Sprintf(format, args...))
+}
+
+func (r *logReporter) Error(format string, args ...any) {
+	r.env.Out.Error(format, args...)
+	r.env.Log.Error(fmt.Sprintf(format, args...))
+}
+
+func (c *ReceiveWALCmd) createSlot(env *Env, s *server.Server) error {
+	opt := receiveOptions(env, s)
+	if opt.Slot == "" {
+		return errors.New("Unable to create a physical replication slot: slot_name configuration option required")
+	}
+	env.Out.Info("Creating physical replication slot '%s' on server '%s'", opt.Slot, s.Name)
+	err := walreceive.CreateSlot(env.Ctx, opt.Conninfo, opt.AppName, opt.Slot)
+	switch {
+	case errors.Is(err, walreceive.ErrSlotExists) && c.IfNotExists:
+		env.Out.Info("Replication slot '%s' already exists", opt.Slot)
+		return nil
+	case errors.Is(err, walreceive.ErrSlotExists):
+		return clikit.WithHint(fmt.Errorf("Replication slot '%s' already exists", opt.Slot), "add --if-not-exists to accept an existing slot")
+	case err != nil:
+		return fmt.Errorf("Cannot create replication slot '%s' on server '%s': %w", opt.Slot, s.Name, err)
+	}
+	env.Out.Info("Replication slot '%s' created", opt.Slot)
+	return nil
+}
+
+func (c *ReceiveWALCmd) dropSlot(env *Env, s *server.Server) error {
+	opt := receiveOptions(env, s)
+	if opt.Slot == "" {
+		return errors.New("Unable to drop a physical replication slot: slot_name configuration option required")
+	}
+	env.Out.Info("Dropping physical replication slot '%s' on server '%s'", opt.Slot, s.Name)
+	err := walreceive.DropSlot(env.Ctx, opt.Conninfo, opt.AppName, opt.Slot)
+	switch {
+	case errors.Is(err, walreceive.ErrNoSlot):
+		return fmt.Errorf("Replication slot '%s' does not exist", opt.Slot)
+	case err != nil:
+		return fmt.Errorf("Cannot drop replication slot '%s' on server '%s': %w", opt.Slot, s.Name, err)
+	}
+	env.Out.Info("Replication slot '%s' dropped", opt.Slot)
+	return nil
+}
+
+// stopReceiveWAL stops the receive-wal process of s: SIGINT to the pid in
+// its lock file, then waits up to 10 s for the lock to be free (SIGTERM
+// after 5 s).
+func stopReceiveWAL(env *Env, s *server.Server, mustExist bool) error {
+	path := receiveWALLock(s)
+	lk, err := lock.Acquire(env.Ctx, path, "receive-wal", 0)
+	if err == nil {
+		lk.Unlock()
+		if mustExist {
+			return fmt.Errorf("Termination of receive-wal failed: no such process for server %s", s.Name)
+		}
+		return nil
+	}
+	var le *lock.LockedError
+	if !errors.As(err, &le) {
+		return err
+	}
+	if le.PID <= 0 {
+		return fmt.Errorf("cannot stop receive-wal of server %s: no pid in %s", s.Name, path)
+	}
+	p, _ := os.FindProcess(le.PID)
+	if err := p.Signal(syscall.SIGINT); err != nil && !errors.Is(err, os.ErrProcessDone) {
+		return fmt.Errorf("Cannot terminate process receive-wal(%d): %w", le.PID, err)
+	}
+	for i := range 100 {
+		if i == 50 {
+			p.Signal(syscall.SIGTERM)
+		}
+		time.Sleep(100 * time.Millisecond)
+		if lk, err := lock.Acquire(env.Ctx, path, "receive-wal", 0); err == nil {
+			lk.Unlock()
+			env.Out.Info("Stopped process receive-wal(%d)", le.PID)
+			return nil
+		}
+	}
+	return fmt.Errorf("Cannot terminate process receive-wal(%d)", le.PID)
+}
+
+
+// cronReceiveWAL is cron's part for receive-wal: a streaming server gets
+// a receive-wal process in the background when none holds its lock (it
+// died, or was never started); a server whose streaming_archiver is off
+// has its receive-wal stopped.
+func cronReceiveWAL(env *Env, s *server.Server) error {
+	if !streamingArchiver(s) {
+		return stopReceiveWAL(env, s, false)
+	}
+	lk, err := lock.Acquire(env.Ctx, receiveWALLock(s), "receive-wal", 0)
+	var le *lock.LockedError
+	if errors.As(err, &le) {
+		env.Log.Debug("receive-wal is running", "server", s.Name, "pid", le.PID)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	lk.Unlock() // the child takes it; another cron start loses the race on it
+	env.Out.Info("Starting streaming archiver for server %s", s.Name)
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("start receive-wal for server %s: %w", s.Name, err)
+	}
+	cmd := exec.Command(exe, "-c", env.Cfg.MainFile, "receive-wal", s.Name)
+	cmd.Args[0] = os.Args[0] // the name it was run by (a multi-call binary dispatches on it)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start receive-wal for server %s: %w", s.Name, err)
+	}
+	return cmd.Process.Release()
+}
