@@ -202,7 +202,6 @@ func stopReceiveWAL(env *Env, s *server.Server, mustExist bool) error {
 	return fmt.Errorf("Cannot terminate process receive-wal(%d)", le.PID)
 }
 
-
 // cronReceiveWAL is cron's part for receive-wal: a streaming server gets
 // a receive-wal process in the background when none holds its lock (it
 // died, or was never started); a server whose streaming_archiver is off
