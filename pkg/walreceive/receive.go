@@ -114,9 +114,8 @@ func Once(ctx context.Context, opt Options) error {
 	opt.defaults()
 	conn, err := postgres.ReplicationConnect(ctx, opt.Conninfo, opt.AppName, "streaming_conninfo")
 	if err != nil {
-		var pgErr *pgconn.PgError
-		if errors.As(err, &pgErr) && (pgErr.Code == "28000" || pgErr.Code == "42501" || pgErr.Code == "28P01") {
-			return &FatalError{Err: err, Advice: hintOf(err)}
+		if settingsError(err) {
+			return &FatalError{Err: fmt.Errorf("server %s: %w", opt.Server, err), Advice: hintOf(err)}
 		}
 		return err
 	}
@@ -129,6 +128,24 @@ func Once(ctx context.Context, opt Options) error {
 		return nil
 	}
 	return err
+}
+
+// settingsError reports whether a connection failure needs the DBA:
+// authentication, privileges, or a server with no WAL sender at all
+// (max_wal_senders = 0, as wal_level = minimal requires). A server that
+// is down or has all its senders busy is worth another try.
+func settingsError(err error) bool {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) {
+		return false
+	}
+	switch pgErr.Code {
+	case "28000", "28P01", "42501":
+		return true
+	case "53300":
+		return strings.Contains(pgErr.Message, "(currently 0)")
+	}
+	return false
 }
 
 func hintOf(err error) string {
