@@ -19,8 +19,10 @@ type segmentFile struct {
 	f     *os.File
 	name  walname.Name // the segment (Kind Segment)
 	dir   string
-	size  uint64
-	dirty bool // written since the last sync
+	size    uint64
+	dirty   bool // written since the last sync
+	created bool // this run created the file (it held nothing before)
+	used    bool // WAL was written into it
 }
 
 func (s *segmentFile) partialPath() string {
@@ -59,7 +61,7 @@ func openSegment(dir string, name walname.Name, size uint64) (*segmentFile, erro
 		f.Close()
 		return nil, err
 	}
-	s.f = f
+	s.f, s.created = f, true
 	return s, nil
 }
 
@@ -86,7 +88,7 @@ func (s *segmentFile) writeAt(p []byte, off uint64) error {
 	if _, err := s.f.WriteAt(p, int64(off)); err != nil {
 		return fmt.Errorf("write %s: %w", s.partialPath(), err)
 	}
-	s.dirty = true
+	s.dirty, s.used = true, true
 	return nil
 }
 
@@ -119,9 +121,18 @@ func (s *segmentFile) complete() error {
 	return fsutil.SyncDir(s.dir)
 }
 
-// close syncs and closes an incomplete segment: it stays NAME.partial.
+// close syncs and closes an incomplete segment: it stays NAME.partial,
+// unless this run created it and wrote nothing into it.
 func (s *segmentFile) close() error {
 	if s == nil || s.f == nil {
+		return nil
+	}
+	if s.created && !s.used {
+		s.f.Close()
+		s.f = nil
+		if err := os.Remove(s.partialPath()); err != nil {
+			return fmt.Errorf("remove the unused %s: %w", s.partialPath(), err)
+		}
 		return nil
 	}
 	err := s.sync()

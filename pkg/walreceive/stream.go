@@ -36,6 +36,9 @@ func (r *receiver) stream(ctx context.Context, pos walname.LSN, tli uint32) erro
 		return err
 	}
 	w := &writer{r: r, tli: tli, written: pos, flushed: pos, reported: 0}
+	if err := w.openNext(); err != nil {
+		return err
+	}
 	events := make(chan event, 64)
 	rctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
@@ -275,9 +278,25 @@ func (w *writer) store(start walname.LSN, data []byte) error {
 			}
 			w.seg = nil
 			w.flushed = w.written
+			if err := w.openNext(); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
+}
+
+// openNext opens the segment at the written position before its WAL
+// arrives: the complete segment before it is then never the newest file
+// of the directory, which archive-wal keeps for a restart, and a full
+// disk shows before the server has sent anything more.
+func (w *writer) openNext() error {
+	name, _, err := walname.SegmentOf(w.tli, w.written, w.r.segSize)
+	if err != nil {
+		return err
+	}
+	w.seg, err = openSegment(w.r.opt.Dir, name, w.r.segSize)
+	return err
 }
 
 // report sends a standby status update.
