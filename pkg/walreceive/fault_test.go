@@ -148,3 +148,28 @@ func must[T any](v T, err error) T {
 	}
 	return v
 }
+
+// TestReceiveRefusesAnotherCluster: the streaming directory holds WAL of
+// another cluster (streaming_conninfo now points elsewhere): receive-wal
+// stops with an error naming the file, and touches nothing.
+func TestReceiveRefusesAnotherCluster(t *testing.T) {
+	a := pgtest.StartPostgres(t, pgtest.Options{})
+	dir := t.TempDir()
+	stop := receiving(t, Options{Server: "main", Conninfo: a.ConnInfo(), Dir: dir})
+	a.SQL(t, "CREATE TABLE t AS SELECT 1 AS x")
+	seg := a.SQL(t, "SELECT pg_walfile_name(pg_current_wal_lsn())")
+	waitFor(t, "WAL of "+seg, func() bool {
+		data, _ := os.ReadFile(filepath.Join(dir, seg+".partial"))
+		return len(data) > 0 && data[0] != 0
+	})
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	before := mustRead(dir)
+	b := pgtest.StartPostgres(t, pgtest.Options{})
+	err := Run(context.Background(), Options{Server: "main", Conninfo: b.ConnInfo(), Dir: dir})
+	wantFatal(t, err, seg+".partial comes from the cluster with system identifier "+a.SystemID(t), "another cluster")
+	if after := mustRead(dir); strings.Join(after, " ") != strings.Join(before, " ") {
+		t.Errorf("directory changed: %v -> %v", before, after)
+	}
+}
