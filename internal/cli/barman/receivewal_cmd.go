@@ -72,10 +72,13 @@ func (c *ReceiveWALCmd) Run(env *Env) error {
 		return walreceive.Reset(env.Ctx, opt, env.Out)
 	}
 	err = walreceive.Run(env.Ctx, opt)
-	if err == nil && env.Ctx.Err() != nil {
-		env.Out.Info("receive-wal for server %s stopped", s.Name)
+	if err != nil {
+		// Started by cron, nobody reads its standard error: the log says why it ended.
+		env.Log.Error("receive-wal ended", "server", s.Name, "error", err.Error(), "hint", clikit.HintOf(err))
+		return err
 	}
-	return err
+	env.Out.Info("receive-wal for server %s stopped", s.Name)
+	return nil
 }
 
 // receiveWALLock is Barman's lock of a server's receive-wal process.

@@ -127,3 +127,12 @@ func Report(stderr io.Writer, name string, err error) int {
 	}
 	return code
 }
+
+// HintOf is the hint of the first error in err's chain that has one, or "".
+func HintOf(err error) string {
+	var h Hinter
+	if errors.As(err, &h) {
+		return h.Hint()
+	}
+	return ""
+}
