@@ -212,7 +212,7 @@ func (r *run) sayStreamed(a *archive.Archive, res *recovery.Result) {
 	if res.PartialEnd != 0 {
 		upTo = fmt.Sprintf(", valid WAL up to %s", res.PartialEnd)
 	}
-	r.out.Info("Using the partial WAL file %s as %s (the segment being received%s): recovery ends where it ends",
+	r.out.Info("Using the partial WAL file %s as %s (the segment being received%s): PostgreSQL ends the recovery there and switches to a new timeline",
 		filepath.Join(dir, res.Partial), res.Last(), upTo)
 }
 
