@@ -65,13 +65,14 @@ func waitSyncStreamer(t *testing.T, pg *pgtest.Postgres) {
 	}
 }
 
-// recoverLatest recovers backup id of the site to the end of the WAL,
-// starts the result and returns the row count of t, the recover output
-// and the recovered server's timeline.
-func recoverLatest(t *testing.T, s *walSite, id string) (rows int, out string, tli string) {
+// recoverStreamed recovers backup id of the site (to the end of the WAL,
+// or to the target args give), starts the result and returns the row
+// count of t, the recover output and the recovered server's timeline.
+func recoverStreamed(t *testing.T, s *walSite, id string, args ...string) (rows int, out string, tli string) {
 	t.Helper()
 	dest := filepath.Join(pgtest.TempDir(t), "pgdata")
-	out, errOut, code := run(t, "barman", "-c", s.conf, "recover", "main", id, dest)
+	full := append(append([]string{"-c", s.conf, "recover"}, args...), "main", id, dest)
+	out, errOut, code := run(t, "barman", full...)
 	if code != 0 {
 		t.Fatalf("recover: exit %d:\n%s%s", code, out, errOut)
 	}
@@ -122,8 +123,12 @@ func TestRecoverStreamedPartial(t *testing.T) {
 	pg.SQL(t, "INSERT INTO t SELECT generate_series(1, 1000)")
 	pg.SQL(t, "SELECT pg_switch_wal()")
 	pg.SQL(t, "INSERT INTO t SELECT generate_series(1001, 2000)")
+	var xid string // of row 2005
 	for i := 2001; i <= 2010; i++ {
-		pg.SQL(t, "INSERT INTO t VALUES ("+strconv.Itoa(i)+")") // one commit each, each acknowledged
+		x := pg.SQL(t, "INSERT INTO t VALUES ("+strconv.Itoa(i)+") RETURNING txid_current()") // one commit each, each acknowledged
+		if i == 2005 {
+			xid = x
+		}
 	}
 	const committed = 2010
 	partial, completed := streamedFiles(t, streaming, pg.SQL(t, "SELECT pg_walfile_name(pg_current_wal_lsn())"))
@@ -133,7 +138,7 @@ func TestRecoverStreamedPartial(t *testing.T) {
 		t.Fatalf("no completed segment streamed after the backup's: the scenario needs one")
 	}
 
-	rows, out, tli := recoverLatest(t, s, id)
+	rows, out, tli := recoverStreamed(t, s, id)
 	if rows != committed {
 		t.Errorf("recovered %d rows, %d were committed:\n%s", rows, committed, out)
 	}
@@ -143,12 +148,16 @@ func TestRecoverStreamedPartial(t *testing.T) {
 	if tli == "1" {
 		t.Errorf("the recovered server stayed on timeline 1: the partial segment must end an archive recovery")
 	}
+	// A target that only the partial segment holds is found there.
+	if rows, out, _ := recoverStreamed(t, s, id, "--target-xid", xid, "--target-action", "promote"); rows != 2005 || !strings.Contains(out, "Target reached in: "+strings.TrimSuffix(partial, ".partial")) {
+		t.Errorf("recovery to xid %s (row 2005): %d rows:\n%s", xid, rows, out)
+	}
 
 	// The same without the partial file: the rows only it holds are lost.
 	if err := os.Remove(filepath.Join(streaming, partial)); err != nil {
 		t.Fatal(err)
 	}
-	if rows, out, _ := recoverLatest(t, s, id); rows != 1000 {
+	if rows, out, _ := recoverStreamed(t, s, id); rows != 1000 {
 		t.Errorf("without %s: %d rows, want 1000 (the rows before the switch):\n%s", partial, rows, out)
 	}
 }
