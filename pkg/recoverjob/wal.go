@@ -133,9 +133,13 @@ func (r *run) walPlan(open walSource, archived map[string]time.Time, streamed ar
 	if err != nil {
 		return recovery.Plan{}, err
 	}
-	return recovery.Plan{Server: r.s.Name, SegSize: r.b.XlogSegmentSize(), BeginWAL: r.b.BeginWAL(), EndWAL: r.b.EndWAL(),
+	plan := recovery.Plan{Server: r.s.Name, SegSize: r.b.XlogSegmentSize(), BeginWAL: r.b.BeginWAL(), EndWAL: r.b.EndWAL(),
 		EndLSN: end, Chain: chain, Archived: archived, Streamed: streamed.Files, Partial: streamed.Partial,
-		Target: r.target, Jobs: r.set.jobs}, nil
+		Target: r.target, Jobs: r.set.jobs}
+	if r.o.StandbyMode {
+		plan.Partial = "" // a standby follows the WAL as it is completed, as Barman's get-wal without -P
+	}
+	return plan, nil
 }
 
 // archivedTimes returns every name xlog.db lists, with its time.
@@ -235,5 +239,9 @@ func (r *run) getWALCommand() string {
 	if f := r.s.Config.MainFile; f != "" {
 		cmd += " -c " + shell.Quote(f)
 	}
-	return cmd + " get-wal -P " + shell.Quote(r.s.Name) + " %f > %p"
+	partial := " -P"
+	if r.o.StandbyMode {
+		partial = "" // as Barman: a standby waits for complete segments
+	}
+	return cmd + " get-wal" + partial + " " + shell.Quote(r.s.Name) + " %f > %p"
 }

@@ -124,3 +124,30 @@ func TestRunForeignPartial(t *testing.T) {
 		t.Error("the foreign partial was delivered")
 	}
 }
+
+// TestRunStandbyNoPartial: a standby follows complete segments only, as
+// Barman's get-wal without -P: the partial segment is neither copied nor
+// asked for by restore_command.
+func TestRunStandbyNoPartial(t *testing.T) {
+	s := newServer(t)
+	archiveSegments(t, s, "000000010000000000000006", "000000010000000000000007")
+	streamFile(t, s, "000000010000000000000008.partial", segment(t, "000000010000000000000008", testSysID, 2))
+	relocate := map[string]string{"tbs1": filepath.Join(t.TempDir(), "tbs1")}
+	res, err := New(s, nil, report.Discard, nil).Run(context.Background(), Options{BackupID: "latest", StandbyMode: true,
+		Dest: filepath.Join(t.TempDir(), "pgdata"), Relocate: relocate})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.WAL.Partial != "" || res.WAL.Last() != "000000010000000000000007" {
+		t.Errorf("standby WAL: %+v", res.WAL)
+	}
+	yes := true
+	res, err = New(s, nil, report.Discard, nil).Run(context.Background(), Options{BackupID: "latest", StandbyMode: true, GetWAL: &yes,
+		BarmanPath: "/opt/barman", Dest: filepath.Join(t.TempDir(), "pgdata"), Relocate: map[string]string{"tbs1": filepath.Join(t.TempDir(), "tbs1")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "'/opt/barman' -c '" + s.Config.MainFile + "' get-wal 'pg' %f > %p"; res.RestoreCommand != want {
+		t.Errorf("standby restore_command %q, want %q", res.RestoreCommand, want)
+	}
+}
