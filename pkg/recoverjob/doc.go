@@ -7,7 +7,10 @@
 // (local or through an SSH command), the pre and post recovery hook
 // scripts, the copy of the backup's files with its tablespaces relocated
 // (CopyStep, which the stage binary barman-restore runs too), the
-// preparation of the WAL the target needs (package recovery), the
+// preparation of the WAL the target needs (package recovery: the
+// archive, then what the streaming directory holds, up to the partial
+// segment being received, which makes the recovery an archive recovery
+// so that the server switches to a new timeline at its end), the
 // recovery configuration with the dangerous settings disarmed (package
 // recoveryconf), and the data of the summary (Result), which the caller
 // prints.

@@ -78,6 +78,12 @@ func (res *Result) Summary() []string {
 		if n := len(w.Segments); n > 0 {
 			add("  WAL              : %d segments (%s to %s) and %d history files in %s", n, w.Segments[0], w.Last(), len(w.Histories), res.WALDir)
 		}
+		if n := len(w.Streamed); n > 0 {
+			add("  Streamed WAL     : %d segments not archived yet (%s to %s)", n, w.Streamed[0], w.Streamed[n-1])
+		}
+		if w.Partial != "" {
+			add("  Partial WAL      : %s, received so far, delivered as %s", w.Partial, w.Last())
+		}
 		if e := w.Reached; e != nil && res.Target.Kind() != "" {
 			add("  Target reached in: %s (%s)", w.Last(), describeEvent(res.Target, e))
 		}
@@ -96,7 +102,11 @@ func (res *Result) JSON() map[string]any {
 	case res.WAL != nil:
 		w := res.WAL
 		walJSON = map[string]any{"segments": len(w.Segments), "first": first(w.Segments), "last": w.Last(),
-			"history_files": len(w.Histories), "directory": res.WALDir, "target_dropped": w.Dropped}
+			"history_files": len(w.Histories), "directory": res.WALDir, "target_dropped": w.Dropped,
+			"streamed_segments": len(w.Streamed), "partial": w.Partial}
+		if w.PartialEnd != 0 {
+			walJSON["partial_end_lsn"] = w.PartialEnd.String()
+		}
 	}
 	return map[string]any{
 		"server": res.Server, "backup_id": res.Backup.ID, "destination": res.Dest, "remote_ssh_command": res.RemoteSSH,

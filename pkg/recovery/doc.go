@@ -12,4 +12,13 @@
 // started, and a target time after the last commit is recovered to the
 // end of the archive with a warning (PostgreSQL 13+ would refuse to
 // start: "recovery ended before configured recovery target was reached").
+//
+// With WAL streaming, the streaming directory extends the archive: its
+// completed segments not archived yet come after the archived ones, and
+// the segment being received (NAME.partial, full-size, zeros after the
+// last byte received) comes last, delivered as NAME, when it continues
+// the WAL on the timeline recovered. PostgreSQL reads its zeros as the end
+// of the WAL, so a recovery to the end gets every commit the streamer
+// received, which with synchronous streaming is every acknowledged one
+// (Barman gets the same through 'get-wal --partial').
 package recovery

@@ -147,3 +147,62 @@ func TestPrepareNoScan(t *testing.T) {
 		t.Errorf("no scan: %v %v %+v", sink.names, err, res)
 	}
 }
+
+// streamingSource serves the fixture's segment 3 as a completed segment
+// of the streaming directory and segment 4 (valid WAL up to 0/40001E8,
+// zeros after it) only as the .partial file being received.
+type streamingSource struct{ fixtureSource }
+
+func (s *streamingSource) Open(name string) (io.ReadCloser, error) {
+	if name == "000000010000000000000004" {
+		return nil, os.ErrNotExist
+	}
+	return s.fixtureSource.Open(strings.TrimSuffix(name, ".partial"))
+}
+
+// The partial segment is read last, delivered under its segment's name,
+// and said; the segments of the streaming directory are said too.
+func TestPreparePartial(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		target  Target
+		want    string
+		partial string
+	}{
+		{"end of the WAL", Target{}, "000000010000000000000002 000000010000000000000003 000000010000000000000004", "000000010000000000000004.partial"},
+		{"xid in the partial", Target{XID: 3789}, "000000010000000000000002 000000010000000000000003 000000010000000000000004", "000000010000000000000004.partial"},
+		{"target before the partial", Target{Name: "in_seg3"}, "000000010000000000000002 000000010000000000000003", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := fixturePlan(tc.target)
+			p.Archived = archived("000000010000000000000002")
+			p.Streamed = archived("000000010000000000000003", "000000010000000000000004.partial")
+			p.Partial = "000000010000000000000004.partial"
+			sink := &memSink{}
+			res, err := Prepare(context.Background(), p, &streamingSource{}, sink)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Join(sink.names, " "); got != tc.want || res.Partial != tc.partial {
+				t.Errorf("wrote %s (partial %q), want %s (partial %q)", got, res.Partial, tc.want, tc.partial)
+			}
+			if strings.Join(res.Streamed, " ") != "000000010000000000000003" {
+				t.Errorf("streamed segments %v, want segment 3", res.Streamed)
+			}
+			if tc.partial != "" && res.PartialEnd != lsn("0/40001E8") {
+				t.Errorf("partial read up to %s, want 0/40001E8 (where pg_waldump ends)", res.PartialEnd)
+			}
+		})
+	}
+}
+
+// Without the partial, the same recovery stops at the end of segment 3
+// and misses what only the partial has.
+func TestPrepareWithoutPartial(t *testing.T) {
+	p := fixturePlan(Target{XID: 3789})
+	p.Archived = archived("000000010000000000000002", "000000010000000000000003")
+	_, err := Prepare(context.Background(), p, &streamingSource{}, &memSink{})
+	if err == nil || !strings.Contains(err.Error(), "transaction 3789 never committed") {
+		t.Errorf("error %v", err)
+	}
+}

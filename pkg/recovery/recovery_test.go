@@ -133,3 +133,52 @@ func TestParseTime(t *testing.T) {
 		t.Errorf("64-bit xid: %d %v", x, err)
 	}
 }
+
+// The streaming directory extends the archive: completed segments not yet
+// archived, then the partial segment when it is the next one on the
+// timeline recovered.
+func TestPlanSegmentsStreamed(t *testing.T) {
+	chain := Chain{{TLI: 1}, {TLI: 2, Begin: lsn("0/5000100")}}
+	for _, tc := range []struct {
+		name               string
+		archived, streamed []string
+		partial            string
+		want, gap          string
+		uses               bool
+	}{
+		{"streamed after archived", []string{"000000010000000000000003"}, []string{"000000010000000000000004"}, "",
+			"000000010000000000000003 000000010000000000000004", "", false},
+		{"partial last", []string{"000000010000000000000003"}, []string{"000000010000000000000004"}, "000000020000000000000005.partial",
+			"000000010000000000000003 000000010000000000000004 000000020000000000000005.partial", "", true},
+		{"partial right after the archive", []string{"000000010000000000000003", "000000010000000000000004"}, nil, "000000020000000000000005.partial",
+			"000000010000000000000003 000000010000000000000004 000000020000000000000005.partial", "", true},
+		{"partial of the timeline left behind", []string{"000000010000000000000003", "000000010000000000000004"}, nil, "000000010000000000000005.partial",
+			"000000010000000000000003 000000010000000000000004", "", false},
+		{"partial of another timeline", []string{"000000010000000000000003", "000000010000000000000004"}, nil, "000000030000000000000005.partial",
+			"000000010000000000000003 000000010000000000000004", "", false},
+		{"partial stale: its segment is archived", []string{"000000010000000000000003", "000000010000000000000004", "000000020000000000000005"}, nil, "000000020000000000000005.partial",
+			"000000010000000000000003 000000010000000000000004 000000020000000000000005", "", false},
+		{"partial stale: a later segment is streamed", []string{"000000010000000000000003", "000000010000000000000004"}, []string{"000000020000000000000005", "000000020000000000000006"}, "000000020000000000000005.partial",
+			"000000010000000000000003 000000010000000000000004 000000020000000000000005 000000020000000000000006", "", false},
+		{"gap before the partial", []string{"000000010000000000000003"}, nil, "000000020000000000000005.partial",
+			"000000010000000000000003", "000000010000000000000004", false},
+	} {
+		p := Plan{SegSize: seg16, BeginWAL: "000000010000000000000003", Chain: chain, Archived: archived(tc.archived...),
+			Streamed: archived(tc.streamed...), Partial: tc.partial}
+		names, gap, err := p.Segments()
+		if err != nil || strings.Join(names, " ") != tc.want || gap != tc.gap {
+			t.Errorf("%s: %v gap %q err %v; want %s gap %q", tc.name, names, gap, err, tc.want, tc.gap)
+		}
+		if p.UsesPartial() != tc.uses {
+			t.Errorf("%s: UsesPartial %v, want %v", tc.name, !tc.uses, tc.uses)
+		}
+	}
+}
+
+// Histories come from the archive and the streaming directory, once each.
+func TestPlanHistoriesStreamed(t *testing.T) {
+	p := Plan{Archived: archived("00000002.history", "000000010000000000000003"), Streamed: archived("00000002.history", "00000003.history")}
+	if got := strings.Join(p.Histories(), " "); got != "00000002.history 00000003.history" {
+		t.Errorf("histories: %s", got)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"time"
 
@@ -14,7 +15,9 @@ import (
 	"github.com/gobarman/barman/pkg/walscan"
 )
 
-// Source opens archived WAL files, decompressed.
+// Source opens WAL files, decompressed: the archived ones, and those of
+// the streaming directory (Plan.Streamed, and Plan.Partial by its
+// NAME.partial file name).
 type Source interface {
 	Open(name string) (io.ReadCloser, error)
 }
@@ -28,8 +31,19 @@ type Plan struct {
 	EndLSN   walname.LSN // the backup's end LSN
 	Chain    Chain
 	Archived map[string]time.Time // catalogued WAL files (xlog.db) and their times
-	Target   Target
-	Jobs     int
+	// Streamed are the completed segments and history files of the
+	// streaming directory (pg_receivewal's, or receive-wal's) and their
+	// times: WAL received but not archived yet, read after the archive.
+	Streamed map[string]time.Time
+	// Partial is the newest .partial file of the streaming directory
+	// (NAME.partial, "" when none; its time is in Streamed under that
+	// name): the segment being received, full-size and zero after the
+	// last byte received. Recovery reads it last, when it continues the
+	// WAL on the timeline recovered (see Segments), and delivers it as
+	// NAME: PostgreSQL takes its zeros as the end of the WAL.
+	Partial string
+	Target  Target
+	Jobs    int
 	// NoScan copies the WAL without reading its records (a PostgreSQL
 	// version pkg/walscan does not read): time, xid and name targets are
 	// then left to PostgreSQL and everything to the end of the archive is
@@ -47,6 +61,13 @@ type Result struct {
 	Dropped bool
 	Warning string
 	Bytes   int64
+	// Streamed are the segments read from the streaming directory (not
+	// archived yet), Partial the .partial file read, delivered under its
+	// segment name ("" when none), and PartialEnd the end of the last
+	// valid record in it (zero when the records were not read).
+	Streamed   []string
+	Partial    string
+	PartialEnd walname.LSN
 }
 
 // Last is the newest segment written ("" when none).
@@ -67,40 +88,125 @@ func nameOf(tli uint32, no, segSize uint64) string {
 }
 
 // Segments returns the segments recovery reads from the backup's begin_wal
-// on, as far as the archive has them without a gap, and the first missing
-// segment before the newest archived one ("" when there is no gap).
+// on, as far as the archive and the streaming directory have them without
+// a gap, and the first missing segment before the newest available one
+// ("" when there is no gap). The partial segment, when it continues them,
+// is the last one, named NAME.partial.
 func (p *Plan) Segments() (names []string, gap string, err error) {
 	begin, err := walname.Parse(p.BeginWAL)
 	if err != nil {
 		return nil, "", fmt.Errorf("the backup's begin_wal: %w", err)
 	}
 	last := uint64(0)
-	for name := range p.Archived {
-		n, err := walname.Parse(name)
-		if err != nil || n.Kind != walname.Segment || !p.Chain.Has(n.Timeline) {
-			continue
+	for _, files := range []map[string]time.Time{p.Archived, p.Streamed} {
+		for name := range files {
+			n, err := walname.Parse(name)
+			if err != nil || n.Kind != walname.Segment || !p.Chain.Has(n.Timeline) {
+				continue
+			}
+			if s := segno(n, p.SegSize); s > last && p.Chain.TLIFor(s, p.SegSize) == n.Timeline {
+				last = s
+			}
 		}
-		if s := segno(n, p.SegSize); s > last && p.Chain.TLIFor(s, p.SegSize) == n.Timeline {
-			last = s
-		}
+	}
+	partial, ok := p.partialAfter(last)
+	if ok {
+		last = partial
 	}
 	for s := segno(begin, p.SegSize); s <= last; s++ {
 		name := nameOf(p.Chain.TLIFor(s, p.SegSize), s, p.SegSize)
-		if _, ok := p.Archived[name]; !ok {
+		switch {
+		case hasName(p.Archived, name) || hasName(p.Streamed, name):
+			names = append(names, name)
+		case ok && s == partial:
+			names = append(names, p.Partial)
+		default:
 			return names, name, nil
 		}
-		names = append(names, name)
 	}
 	return names, "", nil
 }
 
-// Histories returns the archived history files (all of them, as Barman
-// copies them: PostgreSQL reads them to find the latest timeline).
+func hasName(m map[string]time.Time, name string) bool {
+	_, ok := m[name]
+	return ok
+}
+
+// partialAfter returns the segment number of the partial segment when
+// recovery can read it after segment last: it is on the timeline the
+// chain reads there, and nothing newer is archived or streamed (a full
+// copy of the segment, or a later segment, makes it stale).
+func (p *Plan) partialAfter(last uint64) (uint64, bool) {
+	if p.Partial == "" {
+		return 0, false
+	}
+	n, err := walname.Parse(p.Partial)
+	if err != nil || n.Kind != walname.Partial || !p.Chain.Has(n.Timeline) {
+		return 0, false
+	}
+	s := segno(n, p.SegSize)
+	if s <= last || p.Chain.TLIFor(s, p.SegSize) != n.Timeline {
+		return 0, false
+	}
+	return s, true
+}
+
+// UsesPartial reports whether recovery to the end of the WAL reads the
+// partial segment.
+func (p *Plan) UsesPartial() bool {
+	names, gap, err := p.Segments()
+	return err == nil && gap == "" && len(names) > 0 && names[len(names)-1] == p.Partial
+}
+
+// origin says where the file name comes from, for messages.
+func (p *Plan) origin(name string) string {
+	if hasName(p.Archived, name) {
+		return "archived"
+	}
+	return "streamed"
+}
+
+// segmentOf is the name a WAL file is delivered under: a .partial file
+// under its segment's name, as PostgreSQL asks for it.
+func segmentOf(name string) string {
+	if n, err := walname.Parse(name); err == nil && n.Kind == walname.Partial {
+		return n.Segment().String()
+	}
+	return name
+}
+
+// add records the segment read from the file name as written.
+func (res *Result) add(p *Plan, name string, sc *walscan.Scanner) {
+	res.Segments = append(res.Segments, segmentOf(name))
+	switch {
+	case name == p.Partial:
+		res.Partial = name
+		if !p.NoScan {
+			_, res.PartialEnd = sc.LastRecord()
+		}
+	case !hasName(p.Archived, name):
+		res.Streamed = append(res.Streamed, name)
+	}
+}
+
+// timeOf is the time of an archived or streamed file.
+func (p *Plan) timeOf(name string) time.Time {
+	if t, ok := p.Archived[name]; ok {
+		return t
+	}
+	return p.Streamed[name]
+}
+
+// Histories returns the archived and streamed history files (all of
+// them, as Barman copies them: PostgreSQL reads them to find the latest
+// timeline).
 func (p *Plan) Histories() []string {
 	var out []string
-	for name := range p.Archived {
-		if walname.Classify(name) == walname.History {
-			out = append(out, name)
+	for _, files := range []map[string]time.Time{p.Archived, p.Streamed} {
+		for name := range files {
+			if walname.Classify(name) == walname.History && !slices.Contains(out, name) {
+				out = append(out, name)
+			}
 		}
 	}
 	sort.Strings(out)
@@ -118,7 +224,7 @@ func Prepare(ctx context.Context, p Plan, src Source, sink Sink) (*Result, error
 		if err != nil {
 			return res, err
 		}
-		if err := sink.Put(h, data, p.Archived[h]); err != nil {
+		if err := sink.Put(h, data, p.timeOf(h)); err != nil {
 			return res, err
 		}
 		res.Histories = append(res.Histories, h)
@@ -164,7 +270,7 @@ func Prepare(ctx context.Context, p Plan, src Source, sink Sink) (*Result, error
 				defer close(j.done)
 				j.data, j.err = readSegment(src, j.name, buf)
 				if j.err == nil && uint64(len(j.data)) != p.SegSize {
-					j.err = fmt.Errorf("archived WAL segment %s of server %s has %d bytes once decompressed, not %d: it is damaged; recover to a target before it", j.name, p.Server, len(j.data), p.SegSize)
+					j.err = fmt.Errorf("%s WAL segment %s of server %s has %d bytes once decompressed, not %d: it is damaged; recover to a target before it", p.origin(j.name), j.name, p.Server, len(j.data), p.SegSize)
 				}
 			}()
 			select {
@@ -202,7 +308,8 @@ func Prepare(ctx context.Context, p Plan, src Source, sink Sink) (*Result, error
 			cancel()
 			continue
 		}
-		err = sink.Put(j.name, j.data, p.Archived[j.name])
+		seg := segmentOf(j.name)
+		err = sink.Put(seg, j.data, p.timeOf(j.name))
 		res.Bytes += int64(len(j.data))
 		bufs <- j.data[:cap(j.data)]
 		if err != nil {
@@ -210,7 +317,7 @@ func Prepare(ctx context.Context, p Plan, src Source, sink Sink) (*Result, error
 			cancel()
 			continue
 		}
-		res.Segments = append(res.Segments, j.name)
+		res.add(&p, j.name, sc)
 		if res.Reached != nil {
 			extra--
 		} else if ev, more, err := stop(j.name, events); err != nil {
