@@ -108,22 +108,3 @@ func (p *Postgres) Reload(t testing.TB) {
 		t.Fatalf("pgtest: PostgreSQL did not reload its configuration within 10s")
 	}
 }
-
-// Kill crashes the server: SIGKILL to every process of its group at once
-// (postmaster, backends, walsenders), without a shutdown checkpoint.
-// Start brings it up again through crash recovery.
-func (p *Postgres) Kill(t testing.TB) {
-	t.Helper()
-	if p.proc == nil {
-		return
-	}
-	pid := p.proc.cmd.Process.Pid
-	killGroup(pid, syscall.SIGKILL)
-	<-p.proc.done
-	p.proc = nil
-	// The children must be gone too: they hold the shared memory a new
-	// postmaster refuses to share.
-	if !waitFor(30*time.Second, func() bool { return syscall.Kill(-pid, 0) != nil }) {
-		t.Fatalf("pgtest: processes of the killed server (group %d) are still running", pid)
-	}
-}

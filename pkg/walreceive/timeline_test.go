@@ -111,7 +111,7 @@ func TestReceiveSurvivesServerCrash(t *testing.T) {
 	stop := receiving(t, Options{Server: "main", Conninfo: pg.ConnInfo(), Slot: "barman", CreateSlot: true, Dir: dir, RetryInterval: 200e6})
 	first := pg.SQL(t, "SELECT pg_walfile_name(pg_current_wal_lsn())")
 	pg.SQL(t, "CREATE TABLE t AS SELECT generate_series(1, 10000) AS x")
-	pg.Kill(t)
+	pg.Crash(t)
 	pg.Start(t)
 	pg.SQL(t, "INSERT INTO t SELECT generate_series(1, 10000)")
 	pg.SQL(t, "SELECT pg_switch_wal()")
