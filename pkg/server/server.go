@@ -82,7 +82,7 @@ type WAL struct {
 	// a server always has at least one archiver.
 	Archiver       bool
 	ArchiverForced bool
-	Hooks             ArchiveHooks
+	Hooks          ArchiveHooks
 }
 
 // ArchiveHooks says which archive hook scripts are configured.
