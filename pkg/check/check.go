@@ -36,6 +36,9 @@ type Input struct {
 	ConnErr error
 	// Catalogue is what the catalogue holds for the server.
 	Catalogue *Catalogue
+	// Streaming is the state of the replication connection, slot and
+	// receive-wal (ReadStreaming); nil for a server that uses none.
+	Streaming *Streaming
 	// Now is the current time (time.Now when nil), for tests.
 	Now func() time.Time
 }

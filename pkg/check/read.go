@@ -1,11 +1,15 @@
 package check
 
 import (
+	"context"
 	"errors"
-	"github.com/gobarman/barman/pkg/server"
 	"io/fs"
 	"os"
 	"strings"
+
+	"github.com/gobarman/barman/pkg/lock"
+	"github.com/gobarman/barman/pkg/postgres"
+	"github.com/gobarman/barman/pkg/server"
 )
 
 // ReadCatalogue reads what the checks need from the server's catalogue.
@@ -32,6 +36,14 @@ func ReadCatalogue(s *server.Server) *Catalogue {
 	for _, dir := range []string{l.IncomingDir(), l.StreamingDir()} {
 		for _, name := range fileNames(dir) {
 			c.WALs[strings.TrimSuffix(name, ".partial")] = true
+			if strings.HasSuffix(name, ".partial") || strings.HasSuffix(name, ".tmp") {
+				continue
+			}
+			if dir == l.IncomingDir() {
+				c.Incoming++
+			} else {
+				c.Streaming++
+			}
 		}
 	}
 	for _, name := range fileNames(l.ErrorsDir()) {
@@ -53,4 +65,36 @@ func fileNames(dir string) []string {
 		}
 	}
 	return names
+}
+
+// ReadStreaming gathers what the streaming checks need: IDENTIFY_SYSTEM
+// on the replication connection (for backup_method = postgres and for
+// streaming_archiver), the replication slot (when slot_name is set) and
+// whether receive-wal runs (for streaming_archiver). Nil for a server
+// that uses none of them.
+func ReadStreaming(ctx context.Context, s *server.Server) *Streaming {
+	streams, slot := s.Streaming.Archiver, s.Streaming.Slot != ""
+	replication := streams || s.Backup.Method == server.Postgres
+	if !replication && !slot {
+		return nil
+	}
+	st := &Streaming{}
+	if replication {
+		conninfo := s.ReplicationConninfo()
+		st.Conninfo = "streaming_conninfo"
+		if s.Section.Get("streaming_conninfo") == "" {
+			st.Conninfo = "conninfo"
+		}
+		if streams {
+			conninfo, st.Conninfo = s.Streaming.Conninfo, StreamingConninfoKey(s)
+		}
+		st.Identity, st.Err = postgres.IdentifyOf(ctx, conninfo, "barman", s.CheckTimeout)
+	}
+	if slot {
+		st.Slot, st.SlotErr = postgres.SlotOf(ctx, s.Streaming.WALConninfo, s.Streaming.Slot, s.CheckTimeout)
+	}
+	if streams {
+		st.ReceiveWALPID, st.ReceiveWAL, st.ReceiveWALErr = lock.Held(s.ReceiveWALLock())
+	}
+	return st
 }
