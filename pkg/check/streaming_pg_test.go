@@ -3,11 +3,9 @@ package check
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/gobarman/barman/internal/pgtest"
 	"github.com/gobarman/barman/pkg/config"
@@ -73,7 +71,7 @@ func TestStreamingChecksLive(t *testing.T) {
 	got = liveChecks(t, cfg, srv)
 	wantCheck(t, got, "replication slot", false, "slot 'barman' not initialised")
 
-	stop := startWALReceiver(t, pg, srv.Streaming.Dir, "barman", srv.Streaming.Name)
+	stop := pg.StartWALReceiver(t, srv.Streaming.Dir, "barman", srv.Streaming.Name)
 	l, err := lock.Acquire(context.Background(), srv.ReceiveWALLock(), "receive-wal", 0)
 	if err != nil {
 		t.Fatal(err)
@@ -107,43 +105,4 @@ func TestStreamingNoWALSenders(t *testing.T) {
 	cfg, srv := pgServer(t, pg, streamingOnly)
 	got := liveChecks(t, cfg, srv)
 	wantCheck(t, got, "PostgreSQL streaming", false, "max_wal_senders is 0: set it to at least 2")
-}
-
-// startWALReceiver runs PostgreSQL's pg_receivewal on slot into dir, and
-// waits until it streams (its row in pg_stat_replication). The returned
-// function stops it and waits for it to exit.
-func startWALReceiver(t *testing.T, pg *pgtest.Postgres, dir, slot, appName string) (stop func()) {
-	t.Helper()
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(pgtest.Bin("pg_receivewal"), "-D", dir, "-S", slot, "-n",
-		"-d", pg.ConnInfo()+" application_name="+appName)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	stopped := false
-	stop = func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		cmd.Process.Signal(os.Interrupt)
-		<-done
-	}
-	t.Cleanup(stop)
-	q := "SELECT count(*) FROM pg_stat_replication WHERE application_name = '" + appName + "' AND state = 'streaming'"
-	for pg.SQL(t, q) != "1" {
-		select {
-		case err := <-done:
-			stopped = true
-			t.Fatalf("pg_receivewal exited: %v\n%s", err, stderr.String())
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
-	return stop
 }
