@@ -73,27 +73,20 @@ func fileNames(dir string) []string {
 // whether receive-wal runs (for streaming_archiver). Nil for a server
 // that uses none of them.
 func ReadStreaming(ctx context.Context, s *server.Server) *Streaming {
-	streams, slot := s.Streaming.Archiver, s.Streaming.Slot != ""
-	replication := streams || s.Backup.Method == server.Postgres
+	replication, slot := s.UsesReplication(), s.Streaming.Slot != ""
 	if !replication && !slot {
 		return nil
 	}
 	st := &Streaming{}
 	if replication {
-		conninfo := s.ReplicationConninfo()
-		st.Conninfo = "streaming_conninfo"
-		if s.Section.Get("streaming_conninfo") == "" {
-			st.Conninfo = "conninfo"
-		}
-		if streams {
-			conninfo, st.Conninfo = s.Streaming.Conninfo, StreamingConninfoKey(s)
-		}
+		var conninfo string
+		conninfo, st.Conninfo = s.ReplicationSource()
 		st.Identity, st.Err = postgres.IdentifyOf(ctx, conninfo, "barman", s.CheckTimeout)
 	}
 	if slot {
 		st.Slot, st.SlotErr = postgres.SlotOf(ctx, s.Streaming.WALConninfo, s.Streaming.Slot, s.CheckTimeout)
 	}
-	if streams {
+	if s.Streaming.Archiver {
 		st.ReceiveWALPID, st.ReceiveWAL, st.ReceiveWALErr = lock.Held(s.ReceiveWALLock())
 	}
 	return st

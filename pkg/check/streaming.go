@@ -209,14 +209,3 @@ func walConninfoKey(s *server.Server) string {
 	}
 	return "conninfo"
 }
-
-// StreamingConninfoKey names the option the replication connection of
-// WAL streaming comes from.
-func StreamingConninfoKey(s *server.Server) string {
-	for _, k := range []string{"wal_streaming_conninfo", "streaming_conninfo"} {
-		if s.Section.Get(k) != "" {
-			return k
-		}
-	}
-	return "conninfo"
-}

@@ -126,3 +126,28 @@ func (srv *Server) ArchiverProblems() []string {
 	}
 	return nil
 }
+
+// UsesReplication reports whether the server uses the replication
+// protocol: backup_method = postgres or streaming_archiver = on (Barman
+// then opens its streaming connection).
+func (srv *Server) UsesReplication() bool {
+	return srv.Streaming.Archiver || srv.Backup.Method == Postgres
+}
+
+// ReplicationSource is the replication connection check and show-server
+// test: WAL streaming's (Streaming.Conninfo) with streaming_archiver = on,
+// the backups' (ReplicationConninfo) otherwise; key names the option it
+// comes from, for messages.
+func (srv *Server) ReplicationSource() (conninfo, key string) {
+	keys := []string{"streaming_conninfo"}
+	conninfo = srv.ReplicationConninfo()
+	if srv.Streaming.Archiver {
+		keys, conninfo = []string{"wal_streaming_conninfo", "streaming_conninfo"}, srv.Streaming.Conninfo
+	}
+	for _, k := range keys {
+		if srv.Section.Get(k) != "" {
+			return conninfo, k
+		}
+	}
+	return conninfo, "conninfo"
+}

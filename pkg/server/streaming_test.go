@@ -40,6 +40,19 @@ func TestStreaming(t *testing.T) {
 			p := s.ArchiverProblems()
 			return len(p) == 1 && strings.Contains(p[0], "requires 'streaming_conninfo' and 'slot_name'")
 		}},
+		{"replication source: none", "", func(s *Server) bool { return !s.UsesReplication() }},
+		{"replication source: backups", "backup_method = postgres\nstreaming_conninfo = host=pg user=s\nwal_streaming_conninfo = host=wal", func(s *Server) bool {
+			c, k := s.ReplicationSource()
+			return s.UsesReplication() && c == "host=pg user=s" && k == "streaming_conninfo"
+		}},
+		{"replication source: WAL streaming", "backup_method = postgres\nstreaming_archiver = on\nstreaming_conninfo = host=pg user=s\nwal_streaming_conninfo = host=wal", func(s *Server) bool {
+			c, k := s.ReplicationSource()
+			return c == "host=wal" && k == "wal_streaming_conninfo"
+		}},
+		{"replication source: conninfo", "streaming_archiver = on", func(s *Server) bool {
+			c, k := s.ReplicationSource()
+			return s.UsesReplication() && c == "host=pg" && k == "conninfo"
+		}},
 		{"receive-wal lock", "", func(s *Server) bool {
 			return s.ReceiveWALLock() == filepath.Join(s.LockDir, ".pg-receive-wal.lock")
 		}},
