@@ -3,6 +3,7 @@ package check
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"strings"
@@ -81,10 +82,19 @@ func ReadStreaming(ctx context.Context, s *server.Server) *Streaming {
 	if replication {
 		var conninfo string
 		conninfo, st.Conninfo = s.ReplicationSource()
-		st.Identity, st.Err = postgres.IdentifyOf(ctx, conninfo, "barman", s.CheckTimeout)
+		if conninfo == "" {
+			// An empty string would reach libpq's defaults instead.
+			st.Err = fmt.Errorf("%s is not set for server %q", st.Conninfo, s.Name)
+		} else {
+			st.Identity, st.Err = postgres.IdentifyOf(ctx, conninfo, "barman", s.CheckTimeout)
+		}
 	}
 	if slot {
-		st.Slot, st.SlotErr = postgres.SlotOf(ctx, s.Streaming.WALConninfo, s.Streaming.Slot, s.CheckTimeout)
+		if s.Streaming.WALConninfo == "" {
+			st.SlotErr = fmt.Errorf("conninfo is not set for server %q", s.Name)
+		} else {
+			st.Slot, st.SlotErr = postgres.SlotOf(ctx, s.Streaming.WALConninfo, s.Streaming.Slot, s.CheckTimeout)
+		}
 	}
 	if s.Streaming.Archiver {
 		st.ReceiveWALPID, st.ReceiveWAL, st.ReceiveWALErr = lock.Held(s.ReceiveWALLock())

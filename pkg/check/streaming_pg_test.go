@@ -67,6 +67,11 @@ func TestStreamingChecksLive(t *testing.T) {
 	wantCheck(t, got, "receive-wal running", false, "no receive-wal process holds")
 	wantCheck(t, got, "systemid coherence", true, "")
 
+	// A role without the REPLICATION attribute.
+	pg.SQL(t, "CREATE ROLE monitor LOGIN")
+	cfgMon, srvMon := pgServer(t, pg, streamingOnly+"wal_streaming_conninfo = "+pg.ConnInfo()+" user=monitor\n")
+	wantCheck(t, liveChecks(t, cfgMon, srvMon), "PostgreSQL streaming", false, "give the role the REPLICATION attribute")
+
 	pg.SQL(t, "SELECT pg_create_physical_replication_slot('barman')")
 	got = liveChecks(t, cfg, srv)
 	wantCheck(t, got, "replication slot", false, "slot 'barman' not initialised")

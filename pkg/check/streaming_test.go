@@ -4,12 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/gobarman/barman/pkg/config"
 	"github.com/gobarman/barman/pkg/postgres"
+	"github.com/gobarman/barman/pkg/server"
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
@@ -154,5 +158,32 @@ func TestReceiveWALWithoutConnection(t *testing.T) {
 	}
 	if _, ok := got["replication slot"]; ok {
 		t.Error("replication slot checked without a connection")
+	}
+}
+
+// TestReadStreamingWithoutConninfo: no connection string is an error, not
+// a connection to libpq's default server.
+func TestReadStreamingWithoutConninfo(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "barman.conf")
+	text := "[barman]\nbarman_home = " + dir + "/home\n[main]\n" + streamingOnly
+	if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := server.New(cfg, cfg.Server("main"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PGHOST", "/nonexistent") // were libpq's defaults used, the error would name it
+	st := ReadStreaming(context.Background(), srv)
+	if st.Err == nil || st.Err.Error() != `conninfo is not set for server "main"` || st.Identity != nil {
+		t.Errorf("identity: %v", st.Err)
+	}
+	if st.SlotErr == nil || !strings.Contains(st.SlotErr.Error(), "conninfo is not set") {
+		t.Errorf("slot: %v", st.SlotErr)
 	}
 }

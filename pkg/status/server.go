@@ -42,8 +42,13 @@ func ReadLive(ctx context.Context, s *server.Server) *Live {
 	live := &Live{}
 	live.Status, live.Err = s.LiveStatus(ctx)
 	if s.UsesReplication() {
-		conninfo, _ := s.ReplicationSource()
-		live.Identity, live.IdentityErr = postgres.IdentifyOf(ctx, conninfo, "barman", s.CheckTimeout)
+		conninfo, key := s.ReplicationSource()
+		if conninfo == "" {
+			// An empty string would reach libpq's defaults instead.
+			live.IdentityErr = fmt.Errorf("%s is not set for server %q", key, s.Name)
+		} else {
+			live.Identity, live.IdentityErr = postgres.IdentifyOf(ctx, conninfo, "barman", s.CheckTimeout)
+		}
 	}
 	if s.Streaming.Slot != "" && live.Err == nil {
 		live.Slot, live.SlotErr = postgres.SlotOf(ctx, s.Streaming.WALConninfo, s.Streaming.Slot, s.CheckTimeout)
