@@ -187,3 +187,12 @@ func TestReadStreamingWithoutConninfo(t *testing.T) {
 		t.Errorf("slot: %v", st.SlotErr)
 	}
 }
+
+func TestJSONName(t *testing.T) {
+	for name, want := range map[string]string{"receive-wal running": "receive_wal_running", "PostgreSQL streaming": "postgresql_streaming",
+		"pg_receivexlog compatible": "pg_receivexlog_compatible", "superuser or standard user with backup privileges": "superuser_or_standard_user_with_backup_privileges"} {
+		if got := JSONName(name); got != want {
+			t.Errorf("JSONName(%q) = %q, want %q", name, got, want)
+		}
+	}
+}
