@@ -8,6 +8,7 @@ import (
 
 	"github.com/gobarman/barman/pkg/compress"
 	"github.com/gobarman/barman/pkg/config"
+	"github.com/gobarman/barman/pkg/postgres"
 )
 
 // Catalogue is what the checks need from the server's catalogue.
@@ -21,6 +22,10 @@ type Catalogue struct {
 	// Errors counts the files in errors/ by reason (the file name's last
 	// dot-separated part: duplicate, unknown, ...).
 	Errors map[string]int
+	// Incoming and Streaming count the WAL files waiting in
+	// incoming_wals_directory and streaming_wals_directory (the
+	// .partial segment being streamed left out).
+	Incoming, Streaming int
 	// Err is set when the catalogue could not be read.
 	Err error
 }
@@ -104,6 +109,10 @@ func (c *checker) systemID() {
 		return
 	}
 	live := c.in.Status.SystemID
+	if st := c.in.Streaming; st != nil && st.Identity != nil && st.Identity.SystemID != live {
+		c.fail("systemid coherence", fmt.Sprintf("the replication connection reaches system %s, conninfo reaches %s: is the streaming DSN targeting the same server of the PostgreSQL connection string?", st.Identity.SystemID, live))
+		return
+	}
 	if cat.SystemID != "" && cat.SystemID != live {
 		c.fail("systemid coherence", fmt.Sprintf("the PostgreSQL server's system identifier %s differs from %s recorded in %s: conninfo points at another cluster; fix conninfo, or move the old catalogue away if the cluster was re-created", live, cat.SystemID, cat.SystemIDFrom))
 		return
@@ -132,14 +141,27 @@ func newestFirst(b []Backup) []Backup {
 // archiver must not be failing.
 func (c *checker) archiving() {
 	s := c.in.Status
-	if s == nil {
-		return
-	}
-	c.archiveSettings(s)
 	cat := c.in.Catalogue
 	if cat == nil {
 		cat = &Catalogue{}
 	}
+	c.queues(cat)
+	if c.in.Server.Streaming.Archiver {
+		c.receiveWAL()
+	}
+	if s == nil {
+		return
+	}
+	if c.in.Server.WAL.Archiver {
+		c.fileArchiver(s, cat)
+	}
+	c.archiverErrors(cat)
+}
+
+// fileArchiver checks archive_command archiving: the settings, and that
+// WAL arrives in incoming_wals_directory.
+func (c *checker) fileArchiver(s *postgres.Status, cat *Catalogue) {
+	c.archiveSettings(s)
 	incoming := c.in.Server.Layout.IncomingDir()
 	switch {
 	case s.LastFailedTime != nil && (s.LastArchivedTime == nil || s.LastFailedTime.After(*s.LastArchivedTime)):
@@ -151,7 +173,6 @@ func (c *checker) archiving() {
 	default:
 		c.pass("continuous archiving", "")
 	}
-	c.archiverErrors(cat)
 }
 
 func (c *checker) archiverErrors(cat *Catalogue) {

@@ -36,6 +36,9 @@ type Input struct {
 	ConnErr error
 	// Catalogue is what the catalogue holds for the server.
 	Catalogue *Catalogue
+	// Streaming is the state of the replication connection, slot and
+	// receive-wal (ReadStreaming); nil for a server that uses none.
+	Streaming *Streaming
 	// Now is the current time (time.Now when nil), for tests.
 	Now func() time.Time
 }
@@ -84,7 +87,8 @@ func Failed(results []Result, criticalOnly bool) bool {
 	return false
 }
 
-// JSONName is the check's key in JSON output: lower case, "_" for spaces.
+// JSONName is the check's key in JSON output, as Barman mangles it: lower
+// case, "_" for spaces and dashes, no dots ("receive_wal_running").
 func JSONName(name string) string {
-	return strings.ReplaceAll(strings.ToLower(name), " ", "_")
+	return strings.NewReplacer(" ", "_", "-", "_", ".", "").Replace(strings.ToLower(name))
 }

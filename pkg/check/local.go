@@ -80,8 +80,15 @@ func (c *checker) configuration() {
 			c.pass("backup compression settings", "")
 		}
 	}
+	var problems []string
+	for _, p := range c.in.Server.ArchiverProblems() {
+		problems = append(problems, p+": set slot_name, or archiver = on")
+	}
 	if list := c.in.Config.Unimplemented(c.in.Server.Section); len(list) > 0 {
-		c.fail("configuration", "options set but not implemented yet by this barman: "+strings.Join(list, ", ")+": they have no effect yet, remove them or wait for a release that implements them")
+		problems = append(problems, "options set but not implemented yet by this barman: "+strings.Join(list, ", ")+": they have no effect yet, remove them or wait for a release that implements them")
+	}
+	if len(problems) > 0 {
+		c.fail("configuration", strings.Join(problems, "; "))
 		return
 	}
 	c.pass("configuration", "")

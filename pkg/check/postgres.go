@@ -27,11 +27,13 @@ func (c *checker) postgres() {
 		c.fail("superuser or standard user with backup privileges",
 			"privileges for PostgreSQL backup functions are required (see documentation): GRANT EXECUTE ON FUNCTION pg_backup_start(text, boolean), pg_backup_stop(boolean) and pg_switch_wal() and pg_read_all_settings to the conninfo user, or use a superuser")
 	}
+	c.streamingConnection()
 	if s.WalLevel == "minimal" {
 		c.fail("wal_level", "please set it to a higher level than 'minimal' (replica) and restart PostgreSQL")
 	} else {
 		c.pass("wal_level", "")
 	}
+	c.replicationSlot()
 }
 
 // connHint turns a connection error into one line with what to check.

@@ -90,6 +90,25 @@ func TestGuideConfiguration(t *testing.T) {
 	}
 }
 
+// TestStreamingOptionsImplemented: a Barman 3.4 streaming configuration
+// (slot name in capitals, which Barman lower-cases) loads and has nothing
+// unimplemented.
+func TestStreamingOptionsImplemented(t *testing.T) {
+	conf := guideConf + "archiver = off\nstreaming_archiver = on\nslot_name = Barman\ncreate_slot = auto\n" +
+		"streaming_archiver_name = bm\nstreaming_archiver_batch_size = 10\nstreaming_conninfo = host=pg user=s\n" +
+		"wal_streaming_conninfo = host=wal user=s\nwal_conninfo = host=wal\nstreaming_wals_directory = /srv/streaming\n"
+	cfg, err := Load(writeConf(t, conf))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Unimplemented(cfg.Server("main")); len(got) != 0 {
+		t.Errorf("unimplemented = %v, want none", got)
+	}
+	if _, err := Load(writeConf(t, guideConf+"slot_name = bar-man\n")); err == nil || !strings.Contains(err.Error(), "not a valid replication slot name") {
+		t.Errorf("slot_name = bar-man: %v", err)
+	}
+}
+
 func TestConfigErrors(t *testing.T) {
 	cases := []struct {
 		name, conf string

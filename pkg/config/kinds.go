@@ -86,7 +86,8 @@ var (
 	})
 
 	kindSlotName = kindFunc("slotname", func(v string) error {
-		if !slotRe.MatchString(v) {
+		// Barman lower-cases the name before checking it.
+		if !slotRe.MatchString(strings.ToLower(v)) {
 			return fmt.Errorf("%q is not a valid replication slot name (accepted: lower-case letters, digits and _)", v)
 		}
 		return nil

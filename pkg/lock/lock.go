@@ -125,3 +125,33 @@ func (l *Lock) Unlock() error {
 	l.f = nil
 	return err
 }
+
+// Held reports whether a live process holds the lock at path, and its pid
+// as recorded in the file (0 if unreadable), without waiting and without
+// keeping any lock: it tries a shared lock and releases it at once. A lock
+// file that does not exist is not held. flock locks die with their
+// process, so a held lock means a running holder, whatever a stale pid in
+// the file says.
+func Held(path string) (pid int, held bool, err error) {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("open lock file: %w", err)
+	}
+	defer f.Close()
+	err = unix.Flock(int(f.Fd()), unix.LOCK_SH|unix.LOCK_NB)
+	if err == nil {
+		unix.Flock(int(f.Fd()), unix.LOCK_UN)
+		return 0, false, nil
+	}
+	if !errors.Is(err, unix.EWOULDBLOCK) {
+		return 0, false, fmt.Errorf("test lock %s: %w", path, err)
+	}
+	var le *LockedError
+	if errors.As(holder(path, ""), &le) {
+		pid = le.PID
+	}
+	return pid, true, nil
+}

@@ -98,3 +98,30 @@ func TestLockHeldByOtherProcess(t *testing.T) {
 		t.Fatalf("Acquire of a lock held by flock(1): %v", err)
 	}
 }
+
+// TestHeld: Held sees a lock taken by Acquire (another open file
+// description conflicts as another process would), with its pid, and
+// leaves nothing locked behind it.
+func TestHeld(t *testing.T) {
+	p := File(t.TempDir(), "main", "receive-wal")
+	if pid, held, err := Held(p); pid != 0 || held || err != nil {
+		t.Fatalf("missing file: %d %v %v", pid, held, err)
+	}
+	l, err := Acquire(context.Background(), p, "receive-wal", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pid, held, err := Held(p); pid != os.Getpid() || !held || err != nil {
+		t.Errorf("held: %d %v %v", pid, held, err)
+	}
+	l.Unlock()
+	if pid, held, err := Held(p); pid != 0 || held || err != nil {
+		t.Errorf("released: %d %v %v", pid, held, err)
+	}
+	// Held took and dropped a shared lock: an exclusive one is free.
+	l, err = Acquire(context.Background(), p, "receive-wal", 0)
+	if err != nil {
+		t.Fatalf("after Held: %v", err)
+	}
+	l.Unlock()
+}

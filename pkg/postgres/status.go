@@ -38,6 +38,12 @@ type Status struct {
 	MaxWalSenders    int
 	WalKeepSize      string
 	ArchiveLibrary   string
+	// Settings that matter to streaming replication and WAL streaming.
+	SynchronousStandbyNames string
+	MaxReplicationSlots     int
+	HotStandby              string
+	WalCompression          string
+	CheckpointTimeout       int // seconds
 }
 
 // Conn is an open connection.
@@ -87,7 +93,11 @@ const statusQuery = `SELECT
   current_setting('max_wal_senders')::int,
   current_setting('wal_keep_size'),
   current_setting('archive_library'),
-  (SELECT sum(pg_tablespace_size(oid))::bigint FROM pg_tablespace)`
+  (SELECT sum(pg_tablespace_size(oid))::bigint FROM pg_tablespace),
+  current_setting('synchronous_standby_names'),
+  current_setting('max_replication_slots')::int,
+  current_setting('hot_standby'), current_setting('wal_compression'),
+  (SELECT setting::int FROM pg_settings WHERE name = 'checkpoint_timeout')`
 
 const archiverQuery = `SELECT archived_count, coalesce(last_archived_wal, ''), last_archived_time,
   failed_count, coalesce(last_failed_wal, ''), last_failed_time FROM pg_stat_archiver`
@@ -100,7 +110,8 @@ func (c *Conn) Status(ctx context.Context) (*Status, error) {
 		&s.DataDirectory, &s.ConfigFile, &s.HBAFile, &s.IdentFile, &s.WalLevel, &s.ArchiveMode,
 		&s.ArchiveCommand, &s.ArchiveTimeout, &s.DataChecksums, &s.WalSegmentSize, &s.SystemID,
 		&s.InRecovery, &s.IsSuperuser, &s.HasBackupPrivs, &s.MaxWalSenders, &s.WalKeepSize,
-		&s.ArchiveLibrary, &s.CurrentSize)
+		&s.ArchiveLibrary, &s.CurrentSize, &s.SynchronousStandbyNames, &s.MaxReplicationSlots,
+		&s.HotStandby, &s.WalCompression, &s.CheckpointTimeout)
 	if err != nil {
 		return nil, fmt.Errorf("read server settings: %w", err)
 	}

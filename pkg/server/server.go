@@ -45,6 +45,7 @@ type Server struct {
 
 	Backup    Backup
 	WAL       WAL
+	Streaming Streaming
 	Retention Retention
 	Recovery  Recovery
 
@@ -75,7 +76,13 @@ type WAL struct {
 	CompressionLevel  string
 	CompressionFilter string // custom_compression_filter
 	ArchiverBatchSize int    // 0: everything waiting
-	Hooks             ArchiveHooks
+	// Archiver is whether WAL is taken from incoming_wals_directory
+	// (archive_command). As Barman 3.4, archiver = off together with
+	// streaming_archiver = off is forced on (ArchiverForced says so):
+	// a server always has at least one archiver.
+	Archiver       bool
+	ArchiverForced bool
+	Hooks          ArchiveHooks
 }
 
 // ArchiveHooks says which archive hook scripts are configured.
@@ -112,6 +119,13 @@ func New(cfg *config.Config, s *config.Section) (*Server, error) {
 		return nil, srv.errorf("%w", err)
 	}
 	srv.WAL = walOf(s)
+	if srv.Streaming, err = streamingOf(s, srv.Layout.StreamingDir()); err != nil {
+		return nil, srv.errorf("%w", err)
+	}
+	srv.WAL.Archiver = s.Bool("archiver")
+	if !srv.WAL.Archiver && !srv.Streaming.Archiver {
+		srv.WAL.Archiver, srv.WAL.ArchiverForced = true, true
+	}
 	if srv.Retention, err = retentionOf(s); err != nil {
 		return nil, srv.errorf("%w", err)
 	}

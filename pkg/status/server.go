@@ -3,6 +3,7 @@ package status
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -21,18 +22,129 @@ var conninfoKeys = map[string]bool{"conninfo": true, "streaming_conninfo": true,
 // Server returns what show-servers shows of s, by Barman's key names; a
 // connection that fails gives connection_error instead of the live facts.
 func Server(ctx context.Context, s *server.Server) map[string]any {
+	return Show(s, ReadLive(ctx, s))
+}
+
+// Live is what show-servers reads from PostgreSQL: the server's status,
+// IDENTIFY_SYSTEM on the replication connection (for servers that use
+// one) and the replication slot (when slot_name is set).
+type Live struct {
+	Status      *postgres.Status
+	Err         error
+	Identity    *postgres.Identity
+	IdentityErr error
+	Slot        *postgres.Slot
+	SlotErr     error
+}
+
+// ReadLive connects to the server's PostgreSQL and reads what Show needs.
+func ReadLive(ctx context.Context, s *server.Server) *Live {
+	live := &Live{}
+	live.Status, live.Err = s.LiveStatus(ctx)
+	if s.UsesReplication() {
+		conninfo, key := s.ReplicationSource()
+		if conninfo == "" {
+			// An empty string would reach libpq's defaults instead.
+			live.IdentityErr = fmt.Errorf("%s is not set for server %q", key, s.Name)
+		} else {
+			live.Identity, live.IdentityErr = postgres.IdentifyOf(ctx, conninfo, "barman", s.CheckTimeout)
+		}
+	}
+	if s.Streaming.Slot != "" && live.Err == nil {
+		live.Slot, live.SlotErr = postgres.SlotOf(ctx, s.Streaming.WALConninfo, s.Streaming.Slot, s.CheckTimeout)
+	}
+	return live
+}
+
+// Show renders what show-servers shows of s from the facts read live.
+func Show(s *server.Server, live *Live) map[string]any {
 	values := Options(s)
 	for _, k := range []string{"barman_home", "barman_lock_directory"} {
 		values[k] = s.Config.Global.Get(k)
 	}
 	addRetention(s, values)
-	st, err := s.LiveStatus(ctx)
-	if err != nil {
-		values["connection_error"] = err.Error()
+	if live.Err != nil {
+		values["connection_error"] = live.Err.Error()
 	} else {
-		addLive(values, st)
+		addLive(values, live.Status)
+		addSlot(values, s, live)
+	}
+	if s.UsesReplication() {
+		addReplication(values, live)
+	}
+	if s.Streaming.Archiver {
+		addReceiver(values, s, live.Status)
 	}
 	return values
+}
+
+// addSlot adds Barman's replication slot fields: the slot as Barman's
+// record prints (None when missing or slot_name is unset).
+func addSlot(m map[string]any, s *server.Server, live *Live) {
+	m["replication_slot_support"] = true
+	m["replication_slot"] = nil
+	if sl := live.Slot; sl != nil {
+		restart := "None"
+		if sl.RestartLSN != "" {
+			restart = "'" + sl.RestartLSN + "'"
+		}
+		m["replication_slot"] = fmt.Sprintf("Record(slot_name='%s', active=%s, restart_lsn=%s)", sl.Name, pyBool(sl.Active), restart)
+	}
+}
+
+// addReplication adds what Barman's streaming connection reports:
+// IDENTIFY_SYSTEM's answer, or connection_error.
+func addReplication(m map[string]any, live *Live) {
+	for _, k := range []string{"streaming_supported", "streaming", "streaming_systemid", "timeline", "xlogpos"} {
+		m[k] = nil
+	}
+	if live.IdentityErr != nil {
+		if m["connection_error"] == nil {
+			m["connection_error"] = live.IdentityErr.Error()
+		}
+		return
+	}
+	if _, ok := m["connection_error"]; !ok {
+		m["connection_error"] = nil
+	}
+	id := live.Identity
+	m["streaming_supported"], m["streaming"], m["version_supported"] = true, true, true
+	m["streaming_systemid"], m["timeline"], m["xlogpos"] = id.SystemID, id.Timeline, id.XLogPos
+}
+
+// addReceiver adds Barman's pg_receivexlog fields for a streaming
+// archiver. The receiver is built into barman: it is installed, speaks
+// the server's version, supports slots, and is synchronous when
+// synchronous_standby_names lists streaming_archiver_name.
+func addReceiver(m map[string]any, s *server.Server, st *postgres.Status) {
+	path, _ := os.Executable()
+	m["pg_receivexlog_installed"] = true
+	m["pg_receivexlog_path"] = Nullable(path)
+	m["pg_receivexlog_compatible"], m["pg_receivexlog_supports_slots"] = nil, nil
+	m["pg_receivexlog_synchronous"], m["pg_receivexlog_version"] = nil, nil
+	if st == nil {
+		return
+	}
+	m["pg_receivexlog_compatible"], m["pg_receivexlog_supports_slots"] = true, true
+	m["pg_receivexlog_synchronous"] = postgres.IsSynchronous(st.SynchronousStandbyNames, s.Streaming.Name)
+	m["pg_receivexlog_version"] = strings.Fields(st.ServerVersion + " ")[0]
+}
+
+func pyBool(b bool) string {
+	if b {
+		return "True"
+	}
+	return "False"
+}
+
+// barmanNames is synchronous_standby_names as Barman lists it: the names
+// inside the parentheses, split on commas, an empty setting giving [”].
+func barmanNames(setting string) []string {
+	names := postgres.SynchronousNames(setting)
+	if len(names) == 0 {
+		return []string{""}
+	}
+	return names
 }
 
 // Options renders the server's options as Barman shows them: None (nil)
@@ -53,6 +165,11 @@ func Options(s *server.Server) map[string]any {
 			out[k] = v.Text
 		}
 	}
+	// The values Barman shows after reading them: archiver forced on when
+	// no archiver is, the slot name lower-cased.
+	out["archiver"] = s.WAL.Archiver
+	out["slot_name"] = Nullable(s.Streaming.Slot)
+	out["create_slot"] = string(s.Streaming.CreateSlot)
 	return out
 }
 
@@ -117,6 +234,11 @@ func addLive(m map[string]any, st *postgres.Status) {
 	m["last_failed_time"] = timeOrNil(st.LastFailedTime)
 	m["max_wal_senders"] = st.MaxWalSenders
 	m["wal_keep_size"] = st.WalKeepSize
+	m["max_replication_slots"] = st.MaxReplicationSlots
+	m["hot_standby"] = st.HotStandby
+	m["wal_compression"] = st.WalCompression
+	m["checkpoint_timeout"] = st.CheckpointTimeout
+	m["synchronous_standby_names"] = barmanNames(st.SynchronousStandbyNames)
 }
 
 // Nullable gives nil (JSON null, Python's None) for an empty string.

@@ -57,6 +57,7 @@ func runChecks(env *Env, s *server.Server) []check.Result {
 	if in.ConnErr != nil {
 		env.Log.Warn("connection failed", "server", s.Name, "error", in.ConnErr)
 	}
+	in.Streaming = check.ReadStreaming(env.Ctx, s)
 	return check.Run(env.Ctx, in)
 }
 

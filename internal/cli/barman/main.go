@@ -30,6 +30,8 @@ type CLI struct {
 	ShowServers ShowServersCmd `cmd:"" name:"show-servers" aliases:"show-server" help:"Show the configuration and live status of servers."`
 	Check       CheckCmd       `cmd:"" help:"Check that servers are correctly set up for backup and archiving."`
 
+	ReplicationStatus ReplicationStatusCmd `cmd:"" name:"replication-status" help:"Show the streaming clients (standbys, WAL streamers) of servers."`
+
 	ListBackups ListBackupsCmd `cmd:"" name:"list-backups" aliases:"list-backup" help:"List the backups of servers, newest first."`
 	ShowBackup  ShowBackupCmd  `cmd:"" name:"show-backup" aliases:"show-backups" help:"Show the details of a backup."`
 	ListFiles   ListFilesCmd   `cmd:"" name:"list-files" help:"List the files of a backup."`

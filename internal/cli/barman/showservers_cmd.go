@@ -49,6 +49,12 @@ func pyString(v any) string {
 		return "False"
 	case string:
 		return strings.ReplaceAll(x, "\n", " ")
+	case []string: // a Python list of strings: ['a', 'b']
+		quoted := make([]string, len(x))
+		for i, e := range x {
+			quoted[i] = "'" + e + "'"
+		}
+		return "[" + strings.Join(quoted, ", ") + "]"
 	}
 	return fmt.Sprint(v)
 }
