@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 )
@@ -33,6 +34,9 @@ func ReplicationConnect(ctx context.Context, conninfo, appName, what string) (*p
 	cfg.RuntimeParams["replication"] = "true"
 	if cfg.RuntimeParams["application_name"] == "" && appName != "" {
 		cfg.RuntimeParams["application_name"] = appName
+	}
+	if cfg.ConnectTimeout == 0 {
+		cfg.ConnectTimeout = 10 * time.Second
 	}
 	conn, err := pgconn.ConnectConfig(ctx, cfg)
 	if err != nil {

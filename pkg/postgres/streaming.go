@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -19,43 +18,6 @@ type Identity struct {
 	SystemID string
 	Timeline int
 	XLogPos  string // the server's current flush position, e.g. "0/3000148"
-}
-
-// ConnectReplication opens a physical replication connection described by
-// conninfo, as pg_receivewal does (replication=true), with
-// application_name appName unless conninfo sets one. The error keeps the
-// server's *pgconn.PgError or the network error (errors.As finds them).
-func ConnectReplication(ctx context.Context, conninfo, appName string) (*pgconn.PgConn, error) {
-	cfg, err := pgconn.ParseConfig(conninfo)
-	if err != nil {
-		return nil, NewParseError(conninfo, err)
-	}
-	cfg.RuntimeParams["replication"] = "true"
-	if cfg.RuntimeParams["application_name"] == "" && appName != "" {
-		cfg.RuntimeParams["application_name"] = appName
-	}
-	if cfg.ConnectTimeout == 0 {
-		cfg.ConnectTimeout = 10 * time.Second
-	}
-	conn, err := pgconn.ConnectConfig(ctx, cfg)
-	if err != nil {
-		return nil, fmt.Errorf("replication connection to PostgreSQL (%s): %w", MaskConninfo(conninfo), rootCause(err))
-	}
-	return conn, nil
-}
-
-// rootCause picks, out of pgconn's report of every attempt (TLS, then
-// plain), the server's error or the network error.
-func rootCause(err error) error {
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) {
-		return pgErr
-	}
-	var netErr *net.OpError
-	if errors.As(err, &netErr) {
-		return netErr
-	}
-	return err
 }
 
 // IdentifySystem runs IDENTIFY_SYSTEM on a replication connection.
@@ -84,7 +46,7 @@ func IdentifyOf(ctx context.Context, conninfo, appName string, timeout time.Dura
 		ctx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
-	conn, err := ConnectReplication(ctx, conninfo, appName)
+	conn, err := ReplicationConnect(ctx, conninfo, appName, "streaming_conninfo")
 	if err != nil {
 		return nil, err
 	}

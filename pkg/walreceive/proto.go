@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gobarman/barman/pkg/postgres"
 	"github.com/gobarman/barman/pkg/walname"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgproto3"
@@ -50,20 +51,15 @@ func query(ctx context.Context, conn *pgconn.PgConn, cmd string) ([][]byte, erro
 }
 
 func identifySystem(ctx context.Context, conn *pgconn.PgConn) (system, error) {
-	row, err := query(ctx, conn, "IDENTIFY_SYSTEM")
+	id, err := postgres.IdentifySystem(ctx, conn)
 	if err != nil {
 		return system{}, err
 	}
-	if len(row) < 3 {
-		return system{}, fmt.Errorf("IDENTIFY_SYSTEM: %d columns, want at least 3", len(row))
-	}
-	var s system
-	var e1, e2, e3 error
-	s.ID, e1 = strconv.ParseUint(string(row[0]), 10, 64)
-	tli, e2 := strconv.ParseUint(string(row[1]), 10, 32)
-	s.Timeline = uint32(tli)
-	s.XLogPos, e3 = walname.ParseLSN(string(row[2]))
-	if err := errors.Join(e1, e2, e3); err != nil {
+	s := system{Timeline: uint32(id.Timeline)}
+	var e1, e2 error
+	s.ID, e1 = strconv.ParseUint(id.SystemID, 10, 64)
+	s.XLogPos, e2 = walname.ParseLSN(id.XLogPos)
+	if err := errors.Join(e1, e2); err != nil {
 		return system{}, fmt.Errorf("IDENTIFY_SYSTEM: %w", err)
 	}
 	return s, nil

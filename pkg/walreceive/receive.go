@@ -245,36 +245,7 @@ func (r *receiver) synchronous(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	return IsSynchronousStandby(v, r.opt.AppName), nil
-}
-
-// IsSynchronousStandby reports whether application name app is one of
-// the standbys listed in a synchronous_standby_names value ("a, b",
-// "2 (a, b)", "FIRST 1 (a)", "ANY 2 (\"a\", b)", "*").
-func IsSynchronousStandby(value, app string) bool {
-	list := value
-	if i := strings.IndexByte(list, '('); i >= 0 {
-		list = list[i+1:]
-		if j := strings.LastIndexByte(list, ')'); j >= 0 {
-			list = list[:j]
-		}
-	}
-	for _, n := range strings.Split(list, ",") {
-		n = strings.TrimSpace(n)
-		if n == "*" {
-			return true
-		}
-		if strings.HasPrefix(n, `"`) {
-			if strings.Trim(n, `"`) == app {
-				return true
-			}
-			continue
-		}
-		if n != "" && strings.EqualFold(n, app) {
-			return true
-		}
-	}
-	return false
+	return postgres.IsSynchronous(v, r.opt.AppName), nil
 }
 
 // checkSlot makes sure the slot exists (creating it when asked) and is

@@ -156,23 +156,3 @@ func TestReceiveMissingSlot(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
-
-func TestIsSynchronousStandby(t *testing.T) {
-	for _, tc := range []struct {
-		value string
-		want  bool
-	}{
-		{"", false},
-		{"barman_receive_wal", true},
-		{"a, barman_receive_wal", true},
-		{"2 (a, Barman_Receive_Wal)", true},
-		{`FIRST 1 ("barman_receive_wal")`, true},
-		{`ANY 1 ("Barman_receive_wal")`, false},
-		{"*", true},
-		{"standby1", false},
-	} {
-		if got := IsSynchronousStandby(tc.value, "barman_receive_wal"); got != tc.want {
-			t.Errorf("%q: %v", tc.value, got)
-		}
-	}
-}

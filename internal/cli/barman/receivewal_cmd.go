@@ -47,13 +47,14 @@ func (c *ReceiveWALCmd) Run(env *Env) error {
 	if !s.Active && !c.Reset {
 		return fmt.Errorf("inactive server %s: set active = true in its section to receive its WAL", s.Name)
 	}
-	if !streamingArchiver(s) {
+	if !s.Streaming.Archiver {
 		return errors.New("Unable to start receive-wal process: streaming_archiver option set to 'off' in barman configuration file")
 	}
 	if !c.Reset {
 		env.Out.Info("Starting receive-wal for server %s", s.Name)
 	}
-	lk, err := lock.Acquire(env.Ctx, receiveWALLock(s), "receive-wal", 0)
+	// A short wait: check's look at the lock, or cron's, holds it a moment.
+	lk, err := lock.Acquire(env.Ctx, s.ReceiveWALLock(), "receive-wal", 2*time.Second)
 	var le *lock.LockedError
 	if errors.As(err, &le) {
 		if c.Reset {
@@ -81,27 +82,15 @@ func (c *ReceiveWALCmd) Run(env *Env) error {
 	return nil
 }
 
-// receiveWALLock is Barman's lock of a server's receive-wal process.
-func receiveWALLock(s *server.Server) string {
-	return lock.File(s.LockDir, s.Name, "receive-wal")
-}
-
-// streamingArchiver reports whether streaming_archiver is on.
-func streamingArchiver(s *server.Server) bool { return s.Section.Bool("streaming_archiver") }
-
 // receiveOptions are the receiver's settings for server s.
 func receiveOptions(env *Env, s *server.Server) walreceive.Options {
-	conninfo := s.Section.Get("wal_streaming_conninfo")
-	if conninfo == "" {
-		conninfo = s.ReplicationConninfo()
-	}
 	a := s.Archive(env.Log)
 	return walreceive.Options{
 		Server:     s.Name,
-		Conninfo:   conninfo,
-		AppName:    s.Section.Get("streaming_archiver_name"),
-		Slot:       s.Section.Get("slot_name"),
-		CreateSlot: s.Section.Get("create_slot") == "auto",
+		Conninfo:   s.Streaming.Conninfo,
+		AppName:    s.Streaming.Name,
+		Slot:       s.Streaming.Slot,
+		CreateSlot: s.Streaming.CreateSlot == server.CreateSlotAuto,
 		Dir:        s.Layout.StreamingDir(),
 		Log:        &logReporter{env: env},
 		HaveHistory: func(tli uint32) bool {
@@ -171,7 +160,7 @@ func (c *ReceiveWALCmd) dropSlot(env *Env, s *server.Server) error {
 // its lock file, then waits up to 10 s for the lock to be free (SIGTERM
 // after 5 s).
 func stopReceiveWAL(env *Env, s *server.Server, mustExist bool) error {
-	path := receiveWALLock(s)
+	path := s.ReceiveWALLock()
 	lk, err := lock.Acquire(env.Ctx, path, "receive-wal", 0)
 	if err == nil {
 		lk.Unlock()
@@ -210,10 +199,10 @@ func stopReceiveWAL(env *Env, s *server.Server, mustExist bool) error {
 // died, or was never started); a server whose streaming_archiver is off
 // has its receive-wal stopped.
 func cronReceiveWAL(env *Env, s *server.Server) error {
-	if !streamingArchiver(s) {
+	if !s.Streaming.Archiver {
 		return stopReceiveWAL(env, s, false)
 	}
-	lk, err := lock.Acquire(env.Ctx, receiveWALLock(s), "receive-wal", 0)
+	lk, err := lock.Acquire(env.Ctx, s.ReceiveWALLock(), "receive-wal", 0)
 	var le *lock.LockedError
 	if errors.As(err, &le) {
 		env.Log.Debug("receive-wal is running", "server", s.Name, "pid", le.PID)

@@ -1,0 +1,169 @@
+package clitest
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gobarman/barman/internal/pgtest"
+	"github.com/gobarman/barman/pkg/catalog"
+	"github.com/gobarman/barman/pkg/lock"
+)
+
+// streamingConf is a server that streams its WAL (no archive_command).
+const streamingConf = "backup_method = postgres\nstreaming_archiver = on\narchiver = off\nslot_name = barman\ncreate_slot = auto\nimmediate_checkpoint = true\n"
+
+// barmanOK runs barman with the site's configuration and fails the test
+// on a non-zero exit; it returns standard output and error together.
+func barmanOK(t *testing.T, conf string, args ...string) string {
+	t.Helper()
+	out, errOut, code := run(t, "barman", append([]string{"-c", conf}, args...)...)
+	if code != 0 {
+		t.Fatalf("barman %v: exit %d:\n%s%s", args, code, out, errOut)
+	}
+	return out + errOut
+}
+
+// receiveWALPid waits until a receive-wal holds the server's lock and
+// returns its pid.
+func receiveWALPid(t *testing.T, home string, not int) int {
+	t.Helper()
+	path := lock.File(home, "main", "receive-wal")
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			continue
+		}
+		pid, _ := strconv.Atoi(strings.SplitN(string(data), "\n", 2)[0])
+		if pid > 0 && pid != not && syscall.Kill(pid, 0) == nil {
+			if lk, err := lock.Acquire(t.Context(), path, "test", 0); err == nil {
+				lk.Unlock() // not held: a stale pid
+				continue
+			}
+			return pid
+		}
+	}
+	t.Fatalf("no receive-wal is running (lock %s)", path)
+	return 0
+}
+
+// waitSlot waits until the slot is active with a flush position at least
+// the server's current insert position, i.e. receive-wal has it all.
+func waitStreamed(t *testing.T, pg *pgtest.Postgres) {
+	t.Helper()
+	want := pg.SQL(t, "SELECT pg_current_wal_lsn()")
+	q := "SELECT coalesce(bool_or(flush_lsn >= '" + want + "'), false) FROM pg_stat_replication WHERE application_name = 'barman_receive_wal'"
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		// Async mode reports flush at segment ends: a switch closes it.
+		if pg.SQL(t, q) == "t" {
+			return
+		}
+		pg.SQL(t, "SELECT pg_switch_wal()")
+	}
+	t.Fatalf("receive-wal did not flush up to %s:\n%s", want, pg.SQL(t, "SELECT * FROM pg_stat_replication"))
+}
+
+// TestStreaming: cron starts receive-wal (creating the slot), a
+// postgres-method backup completes with streamed WAL only, receive-wal
+// killed with SIGKILL is restarted by the next cron with no gap, and the
+// backup recovers every row with ours and with Barman 3.4.
+func TestStreaming(t *testing.T) {
+	s := newWALSite(t, streamingConf)
+	pg := pgtest.StartPostgres(t, pgtest.Options{ArchiveMode: "off"})
+	s = rewriteConninfo(t, s, pg)
+	t.Cleanup(func() { run(t, "barman", "-c", s.conf, "receive-wal", "--stop", "main") })
+
+	barmanOK(t, s.conf, "cron")
+	pid := receiveWALPid(t, s.home, 0)
+	if got := pg.SQL(t, "SELECT slot_type || ' ' || active FROM pg_replication_slots WHERE slot_name = 'barman'"); got != "physical true" {
+		t.Fatalf("slot barman: %q", got)
+	}
+	if out := barmanOK(t, s.conf, "receive-wal", "main"); !strings.Contains(out, "Another receive-wal process is already running for server main.") {
+		t.Errorf("a second receive-wal:\n%s", out)
+	}
+
+	pg.SQL(t, "CREATE TABLE marks(tag text, at timestamptz DEFAULT clock_timestamp())")
+	mark := func(tag string) { pg.SQL(t, "INSERT INTO marks(tag) VALUES ('"+tag+"')") }
+	mark("before_backup")
+	pg.Pgbench(t, "-i", "-s", "1", "-q")
+	barmanOK(t, s.conf, "backup", "--wait", "--wait-timeout", "120", "main")
+	mark("after_backup")
+
+	// SIGKILL: no chance to flush or say goodbye; the slot keeps the WAL.
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	mark("while_dead")
+	pg.SQL(t, "SELECT pg_switch_wal()")
+	mark("after_switch")
+	barmanOK(t, s.conf, "cron")
+	receiveWALPid(t, s.home, pid)
+	mark("after_restart")
+	// switch-wal --archive waits for the streamed segment to be archived.
+	if out := barmanOK(t, s.conf, "switch-wal", "--archive", "--archive-timeout", "60", "main"); !strings.Contains(out, "has been closed on server 'main'") {
+		t.Errorf("switch-wal --archive:\n%s", out)
+	}
+	check := parseCheck(t, barmanOK(t, s.conf, "check", "main"))
+	for _, name := range []string{"PostgreSQL streaming", "replication slot", "receive-wal running", "pg_receivexlog", "archiver errors"} {
+		wantCheck(t, check, name, "OK")
+	}
+	if _, ok := check["archive_command"]; ok {
+		t.Errorf("a streaming-only server is checked for archive_command: %v", check)
+	}
+	if out := barmanOK(t, s.conf, "replication-status", "main"); !strings.Contains(out, "barman_receive_wal") {
+		t.Errorf("replication-status does not show receive-wal:\n%s", out)
+	}
+
+	l := catalog.NewLayout(s.home, "main", catalog.Dirs{})
+	bs, _ := l.ListBackups()
+	if len(bs) != 1 || bs[0].Status() != catalog.StatusDone {
+		t.Fatalf("backups %v", bs)
+	}
+	if out := barmanOK(t, s.conf, "check-backup", "main", bs[0].ID); strings.Contains(out, "ERROR") {
+		t.Fatalf("check-backup: %s", out)
+	}
+	dest := filepath.Join(pgtest.TempDir(t), "pgdata")
+	out := barmanOK(t, s.conf, "recover", "main", bs[0].ID, dest)
+	pgtest.ChownToOSUser(t, dest)
+	rec := pgtest.StartExisting(t, dest, pgtest.Options{ArchiveMode: "off"})
+	waitPromoted(t, rec)
+	rows := rec.SQL(t, "SELECT string_agg(tag, ',' ORDER BY at) FROM marks")
+	want := "before_backup,after_backup,while_dead,after_switch,after_restart"
+	if rows != want {
+		t.Errorf("rows after recovery: %s, want %s\n%s", rows, want, out)
+	}
+	rec.Stop(t)
+	barman34ListsDone(t, s, pg, bs)
+	barman34Recovers(t, s, bs[0].ID, want)
+
+	if out := barmanOK(t, s.conf, "receive-wal", "--stop", "main"); !strings.Contains(out, "Stopped process receive-wal(") {
+		t.Errorf("--stop: %s", out)
+	}
+	if _, _, code := run(t, "barman", "-c", s.conf, "receive-wal", "--stop", "main"); code == 0 {
+		t.Errorf("--stop with nothing running succeeded")
+	}
+}
+
+// barman34Recovers: Debian's Barman 3.4 recovers backup id of the site
+// (its configuration written by barman34ListsDone) with the rows want.
+func barman34Recovers(t *testing.T, s *walSite, id, want string) {
+	t.Helper()
+	conf := filepath.Join(filepath.Dir(s.conf), "barman34.conf")
+	dest := filepath.Join(pgtest.TempDir(t), "pgdata34")
+	cmd := exec.Command("/usr/bin/barman", "-c", conf, "recover", "main", id, dest)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("Barman 3.4 recover: %v\n%s", err, out)
+	}
+	pgtest.ChownToOSUser(t, dest)
+	rec := pgtest.StartExisting(t, dest, pgtest.Options{ArchiveMode: "off"})
+	defer rec.Stop(t)
+	waitPromoted(t, rec)
+	if rows := rec.SQL(t, "SELECT string_agg(tag, ',' ORDER BY at) FROM marks"); rows != want {
+		t.Errorf("rows after Barman 3.4's recovery: %s, want %s", rows, want)
+	}
+}
