@@ -16,9 +16,9 @@ import (
 
 // segmentFile is the segment being received: NAME.partial in dir.
 type segmentFile struct {
-	f     *os.File
-	name  walname.Name // the segment (Kind Segment)
-	dir   string
+	f       *os.File
+	name    walname.Name // the segment (Kind Segment)
+	dir     string
 	size    uint64
 	dirty   bool // written since the last sync
 	created bool // this run created the file (it held nothing before)

@@ -2,7 +2,6 @@ package clitest
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -18,36 +17,26 @@ import (
 // synchronous_standby_names names for synchronous streaming.
 const streamerName = "barman_receive_wal"
 
-// startStreamer streams the WAL of pg through the replication slot into
-// dir, synchronously (each message fsynced before its flush position is
-// reported), as barman's WAL streamer. It is PostgreSQL's pg_receivewal,
-// which writes the same files (segments, NAME.partial, history files),
-// until barman receive-wal takes its place. It exits when pg goes away;
-// the returned channel is closed then.
-func startStreamer(t *testing.T, pg *pgtest.Postgres, dir, slot string) <-chan struct{} {
+// startStreamer runs barman receive-wal for the site's server in the
+// background (streaming_archiver and slot_name are in its configuration)
+// and returns what stops it (as --stop does) and waits until it is gone.
+func startStreamer(t *testing.T, s *walSite) (stop func()) {
 	t.Helper()
-	pgtest.Require(t, "pg_receivewal", pgtest.Bin("pg_receivewal"))
-	logFile := filepath.Join(pgtest.TempDir(t), "streamer.log")
-	logf, err := os.Create(logFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(pgtest.Bin("pg_receivewal"), "-D", dir, "--slot", slot, "--synchronous", "--no-loop", "-v",
-		"-d", pg.ConnInfo()+" application_name="+streamerName)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { cmd.Wait(); logf.Close(); close(done) }()
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGINT)
-		<-done
-		if t.Failed() {
-			t.Logf("streamer log:\n%s", tail(logFile))
+	bg := startBarman(t, s.conf, "receive-wal", "main")
+	stopped := false
+	stop = func() {
+		if stopped {
+			return
 		}
-	})
-	return done
+		stopped = true
+		bg.cmd.Process.Signal(syscall.SIGINT)
+		<-bg.done
+		if t.Failed() {
+			t.Logf("receive-wal said:\n%s", bg.stderr.String())
+		}
+	}
+	t.Cleanup(stop)
+	return stop
 }
 
 // waitSyncStreamer waits until the streamer is pg's synchronous standby:
@@ -95,7 +84,7 @@ func recoverStreamed(t *testing.T, s *walSite, id string, args ...string) (rows 
 // end of the WAL gets every acknowledged row, on a new timeline. Without
 // the partial file the rows it alone holds are lost.
 func TestRecoverStreamedPartial(t *testing.T) {
-	s := newWALSite(t, "backup_method = postgres\nimmediate_checkpoint = true\n")
+	s := newWALSite(t, "backup_method = postgres\nimmediate_checkpoint = true\nstreaming_archiver = on\nslot_name = barman\n")
 	incoming := filepath.Join(s.home, "main", "incoming")
 	streaming := filepath.Join(s.home, "main", "streaming")
 	if err := os.MkdirAll(streaming, 0o700); err != nil {
@@ -105,7 +94,7 @@ func TestRecoverStreamedPartial(t *testing.T) {
 		Settings: map[string]string{"synchronous_standby_names": streamerName}})
 	s = rewriteConninfo(t, s, pg)
 	pg.SQL(t, "SELECT pg_create_physical_replication_slot('barman', true)")
-	streamer := startStreamer(t, pg, streaming, "barman")
+	stopStreamer := startStreamer(t, s)
 	waitSyncStreamer(t, pg)
 	pg.SQL(t, "CREATE TABLE t (id int PRIMARY KEY)")
 	if out, errOut, code := run(t, "barman", "-c", s.conf, "backup", "--wait", "--wait-timeout", "60", "main"); code != 0 {
@@ -133,7 +122,7 @@ func TestRecoverStreamedPartial(t *testing.T) {
 	const committed = 2010
 	partial, completed := streamedFiles(t, streaming, pg.SQL(t, "SELECT pg_walfile_name(pg_current_wal_lsn())"))
 	pg.Crash(t)
-	<-streamer
+	stopStreamer()
 	if len(completed) == 0 {
 		t.Fatalf("no completed segment streamed after the backup's: the scenario needs one")
 	}
