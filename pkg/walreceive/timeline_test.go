@@ -103,14 +103,20 @@ func checkSegmentsQuiet(dir string, tli uint32) int {
 	return n
 }
 
-// TestReceiveSurvivesServerCrash: the server killed with SIGKILL and
-// started again, the receiver connects again and resumes with no gap.
+// TestReceiveSurvivesServerCrash: the connection cut by the server, then
+// the server killed with SIGKILL and started again: the receiver connects
+// again each time and resumes with no gap.
 func TestReceiveSurvivesServerCrash(t *testing.T) {
 	pg := pgtest.StartPostgres(t, pgtest.Options{Settings: map[string]string{"wal_keep_size": "256MB"}})
 	dir := t.TempDir()
 	stop := receiving(t, Options{Server: "main", Conninfo: pg.ConnInfo(), Slot: "barman", CreateSlot: true, Dir: dir, RetryInterval: 200e6})
 	first := pg.SQL(t, "SELECT pg_walfile_name(pg_current_wal_lsn())")
 	pg.SQL(t, "CREATE TABLE t AS SELECT generate_series(1, 10000) AS x")
+	// A cut connection: the server ends the walsender.
+	waitFor(t, "streaming", func() bool { return pg.SQL(t, "SELECT count(*) FROM pg_stat_replication") == "1" })
+	pg.SQL(t, "SELECT pg_terminate_backend(pid) FROM pg_stat_replication")
+	pg.SQL(t, "INSERT INTO t SELECT generate_series(1, 10000)")
+	waitFor(t, "streaming again", func() bool { return pg.SQL(t, "SELECT count(*) FROM pg_stat_replication") == "1" })
 	pg.Crash(t)
 	pg.Start(t)
 	pg.SQL(t, "INSERT INTO t SELECT generate_series(1, 10000)")

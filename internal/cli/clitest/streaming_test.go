@@ -167,3 +167,79 @@ func barman34Recovers(t *testing.T, s *walSite, id, want string) {
 		t.Errorf("rows after Barman 3.4's recovery: %s, want %s", rows, want)
 	}
 }
+
+// barmanFails runs barman, wants a non-zero exit, and returns what it
+// printed.
+func barmanFails(t *testing.T, conf string, args ...string) string {
+	t.Helper()
+	out, errOut, code := run(t, "barman", append([]string{"-c", conf}, args...)...)
+	if code == 0 {
+		t.Fatalf("barman %v succeeded:\n%s%s", args, out, errOut)
+	}
+	return out + errOut
+}
+
+// TestReceiveWALOptions: the slot commands, --reset and --stop, and cron
+// stopping receive-wal when streaming_archiver is turned off.
+func TestReceiveWALOptions(t *testing.T) {
+	s := newWALSite(t, "backup_method = postgres\nstreaming_archiver = on\nslot_name = barman\n")
+	pg := pgtest.StartPostgres(t, pgtest.Options{ArchiveMode: "off"})
+	s = rewriteConninfo(t, s, pg)
+	slots := func() string { return pg.SQL(t, "SELECT coalesce(string_agg(slot_name, ','), '') FROM pg_replication_slots") }
+	contains := func(out, want string) {
+		t.Helper()
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+
+	// create_slot = manual: receive-wal refuses a missing slot.
+	contains(barmanFails(t, s.conf, "receive-wal", "main"), "replication slot 'barman' doesn't exist")
+	contains(barmanOK(t, s.conf, "receive-wal", "--create-slot", "main"), "Replication slot 'barman' created")
+	if slots() != "barman" {
+		t.Fatalf("slots: %s", slots())
+	}
+	contains(barmanFails(t, s.conf, "receive-wal", "--create-slot", "main"), "Replication slot 'barman' already exists")
+	contains(barmanOK(t, s.conf, "receive-wal", "--create-slot", "--if-not-exists", "main"), "Replication slot 'barman' already exists")
+	contains(barmanFails(t, s.conf, "receive-wal", "--stop", "--reset", "main"), "--stop and --reset options are not compatible")
+
+	// --reset with nothing received yet: aligned. After a gap (WAL the slot
+	// no longer holds, as when it was dropped and created again) it moves
+	// the position to the slot's.
+	contains(barmanOK(t, s.conf, "receive-wal", "--reset", "main"), "Nothing to do. Position of receive-wal is aligned.")
+	streaming := filepath.Join(s.home, "main", "streaming")
+	old := filepath.Join(streaming, "000000010000000000000001.partial")
+	os.WriteFile(old, make([]byte, 16<<20), 0o600)
+	for range 3 {
+		pg.SQL(t, "CREATE TABLE IF NOT EXISTS x (v int); INSERT INTO x VALUES (1); SELECT pg_switch_wal()")
+	}
+	pg.SQL(t, "CHECKPOINT") // a new slot reserves WAL from the last checkpoint's redo
+	barmanOK(t, s.conf, "receive-wal", "--drop-slot", "main")
+	barmanOK(t, s.conf, "receive-wal", "--create-slot", "main")
+	restart := pg.SQL(t, "SELECT pg_walfile_name(restart_lsn) FROM pg_replication_slots")
+	out := barmanOK(t, s.conf, "receive-wal", "--reset", "main")
+	contains(out, "Removing status file "+old)
+	contains(out, "Creating status file "+filepath.Join(streaming, restart+".partial"))
+
+	// cron starts it; with streaming_archiver = off cron stops it.
+	barmanOK(t, s.conf, "cron")
+	pid := receiveWALPid(t, s.home, 0)
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(60 * time.Second); !cond(); time.Sleep(50 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s", what)
+			}
+		}
+	}
+	waitFor("the slot to be active", func() bool { return pg.SQL(t, "SELECT bool_and(active) FROM pg_replication_slots") == "t" })
+	contains(barmanFails(t, s.conf, "receive-wal", "--drop-slot", "main"), "in use")
+	appendConf(t, s.conf, "streaming_archiver = off")
+	barmanOK(t, s.conf, "cron")
+	if syscall.Kill(pid, 0) == nil {
+		waitFor("receive-wal to end", func() bool { return syscall.Kill(pid, 0) != nil })
+	}
+	contains(barmanFails(t, s.conf, "receive-wal", "main"), "streaming_archiver option set to 'off'")
+	contains(barmanOK(t, s.conf, "receive-wal", "--drop-slot", "main"), "Replication slot 'barman' dropped")
+	contains(barmanFails(t, s.conf, "receive-wal", "--drop-slot", "main"), "Replication slot 'barman' does not exist")
+}
