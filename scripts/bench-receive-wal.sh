@@ -47,6 +47,13 @@
 #                     in that time;
 #   - RSS MiB:        the receiver's peak resident memory (VmHWM in
 #                     /proc/PID/status);
+#   - other:          the CPU not charged to PostgreSQL, pgbench or the
+#                     receiver during pgbench (/proc/stat's busy time minus
+#                     theirs), in % of all cores: kernel threads (the file
+#                     system's journal, which each fsync wakes, so it grows
+#                     with the fsync rate), the lag sampler's psql, and
+#                     other users of the machine, which make the line noisy
+#                     (-r 3 keeps the best of 3 runs);
 #   - flush lag:      pg_current_wal_lsn() - flush_lsn of the receiver in
 #                     pg_stat_replication, sampled every 100 ms during
 #                     pgbench (psql \watch 0.1), p50 and p99 in bytes. In
@@ -73,12 +80,14 @@
 # or predates receive-wal, and installs missing packages with apt-get).
 # Everything it starts is stopped, everything it writes removed (unless -k).
 #
-# Usage: scripts/bench-receive-wal.sh [-d D] [-s SCALE] [-c C] [-j J] [-k]
+# Usage: scripts/bench-receive-wal.sh [-d D] [-s SCALE] [-c C] [-j J] [-r R] [-k]
 #   -d D      pgbench duration of each run in seconds (default 60, ~8 min
 #             in all; -d 10 for a quick run)
 #   -s SCALE  pgbench -i scale (default 10)
 #   -c C      pgbench clients (default 4)
 #   -j J      pgbench threads (default 2)
+#   -r R      run everything R times, interleaved, and keep for each line
+#             the run with the highest TPS (default 1)
 #   -k        keep the work directory (its path is printed at the end)
 #   BIN=DIR   our binaries (default: bin/ of this repository)
 set -euo pipefail
@@ -100,20 +109,22 @@ D=60
 SCALE=10
 CLIENTS=4
 THREADS=2
+REPEAT=1
 KEEP=0
 usage() { sed -n '/^# Usage:/,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
-while getopts d:s:c:j:kh opt; do
+while getopts d:s:c:j:r:kh opt; do
 	case $opt in
 	d) D=$OPTARG ;;
 	s) SCALE=$OPTARG ;;
 	c) CLIENTS=$OPTARG ;;
 	j) THREADS=$OPTARG ;;
+	r) REPEAT=$OPTARG ;;
 	k) KEEP=1 ;;
 	h) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
 	esac
 done
-for v in D SCALE CLIENTS THREADS; do
+for v in D SCALE CLIENTS THREADS REPEAT; do
 	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || { echo "bench-receive-wal: -$(tr 'A-Z' 'a-z' <<<"${v:0:1}") wants a positive integer" >&2; exit 2; }
 done
 
@@ -306,7 +317,7 @@ fsync_floor() {
 
 # --- the runs -------------------------------------------------------------
 
-declare -A TPS GEN RECV CATCH CPU CPUGB RSS P50 P99 SEGS
+declare -A TPS GEN RECV CATCH CPU CPUGB RSS P50 P99 SEGS OTHER ALLTPS
 ORDER=()
 
 write_conf() {
@@ -405,11 +416,26 @@ check_stream() {
 	log "$key: $count segments $first .. $s, no gap, identical to pg_wal"
 }
 
-# run MODE WHO: one pgbench run with WHO as the receiver.
+# pg_ticks: CPU clock ticks of PostgreSQL: the postmaster's own and those
+# of its children that ended (cutime, cstime), plus those of its live
+# children.
+pg_ticks() {
+	local pm p t
+	pm=$(head -n 1 "$work/pgdata/postmaster.pid")
+	t=$(sed 's/.*) //' "/proc/$pm/stat" | awk '{ print $12 + $13 + $14 + $15 }')
+	for p in $(pgrep -P "$pm"); do
+		t=$((t + $(cpu_ticks "$p" 2>/dev/null || echo 0)))
+	done
+	echo "$t"
+}
+busy_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }
+
+# run MODE WHO REP: one pgbench run with WHO as the receiver; its figures
+# go under the key "MODE WHO#REP".
 run() {
-	local mode=$1 who=$2 key="$1 $2" dir= pb=$work/logs/pgbench-$1-$2.log
-	local t0 t1 tc lsn0 lsn1 pos0 pos1 posc cpu0 cpuc
-	log "$mode, receiver $who: pgbench -c $CLIENTS -j $THREADS -T $D"
+	local mode=$1 who=$2 key="$1 $2" dir= pb=$work/logs/pgbench-$1-$2-$3.log k="$1 $2#$3"
+	local t0 t1 tb tc lsn0 lsn1 pos0 pos1 posc cpu0=0 cpub=0 cpuc busy0 busyb pg0 pgb usr sys
+	log "$mode, receiver $who: pgbench -c $CLIENTS -j $THREADS -T $D$( ((REPEAT > 1)) && echo " (run $(($3 + 1)) of $REPEAT)")"
 	drop_slot
 	free_wal
 	set_mode "$mode" "$who"
@@ -426,19 +452,31 @@ run() {
 		pos0=$(recv_pos "$dir")
 	fi
 	lsn0=$(lsn_bytes)
+	pg0=$(pg_ticks)
+	busy0=$(busy_ticks)
 	t0=$(date +%s.%N)
-	"$PGBIN/pgbench" -h 127.0.0.1 -p "$port" -U postgres -n -M prepared -c "$CLIENTS" -j "$THREADS" -T "$D" postgres >"$pb" 2>&1 ||
+	/usr/bin/time -f '%U %S' -o "$work/time.out" \
+		"$PGBIN/pgbench" -h 127.0.0.1 -p "$port" -U postgres -n -M prepared -c "$CLIENTS" -j "$THREADS" -T "$D" postgres >"$pb" 2>&1 ||
 		{ tail "$pb" >&2; die "$key: pgbench failed"; }
 	t1=$(date +%s.%N)
 	lsn1=$(lsn_bytes)
-	TPS[$key]=$(awk '/^tps = / { printf "%.0f", $3; exit }' "$pb")
-	GEN[$key]=$(awk -v a="$lsn0" -v b="$lsn1" -v s="$t0" -v e="$t1" 'BEGIN { printf "%.1f", (b - a) / (e - s) / 1048576 }')
-	ORDER+=("$key")
+	[ "$who" = none ] || pos1=$(recv_pos "$dir")
+	# The ended backends are in the postmaster's cutime once it reaped them.
+	sleep 0.3
+	[ "$who" = none ] || cpub=$(cpu_ticks "$recv_pid")
+	busyb=$(busy_ticks)
+	pgb=$(pg_ticks)
+	tb=$(date +%s.%N)
+	read -r usr sys < <(tail -n 1 "$work/time.out")
+	TPS[$k]=$(awk '/^tps = / { printf "%.0f", $3; exit }' "$pb")
+	GEN[$k]=$(awk -v a="$lsn0" -v b="$lsn1" -v s="$t0" -v e="$t1" 'BEGIN { printf "%.1f", (b - a) / (e - s) / 1048576 }')
+	OTHER[$k]=$(awk -v b="$((busyb - busy0))" -v pg="$((pgb - pg0))" -v r="$((cpub - cpu0))" -v hz="$HZ" \
+		-v u="$usr" -v s="$sys" -v w0="$t0" -v w1="$tb" -v c="$CORES" \
+		'BEGIN { o = (b - pg - r) / hz - u - s; if (o < 0) o = 0; printf "%.0f", 100 * o / ((w1 - w0) * c) }')
 	if [ "$who" = none ]; then
-		log "$key: $(printf '%s tps, WAL %s MiB/s' "${TPS[$key]}" "${GEN[$key]}")"
+		log "$key: $(printf '%s tps, WAL %s MiB/s, other CPU %s%%' "${TPS[$k]}" "${GEN[$k]}" "${OTHER[$k]}")"
 		return 0
 	fi
-	pos1=$(recv_pos "$dir")
 	stop_sampler
 	# Caught up: the directory holds everything written by pgbench's end.
 	posc=$pos1
@@ -450,14 +488,14 @@ run() {
 	done
 	tc=$(date +%s.%N)
 	cpuc=$(cpu_ticks "$recv_pid")
-	RSS[$key]=$(awk -v k="$(hwm_kib "$recv_pid")" 'BEGIN { printf "%.1f", k / 1024 }')
-	RECV[$key]=$(awk -v a="$pos0" -v b="$pos1" -v s="$t0" -v e="$t1" 'BEGIN { printf "%.1f", (b - a) / (e - s) / 1048576 }')
-	CATCH[$key]=$(awk -v a="$t1" -v b="$tc" 'BEGIN { printf "%.2f", b - a }')
-	CPU[$key]=$(awk -v t="$((cpuc - cpu0))" -v hz="$HZ" 'BEGIN { printf "%.2f", t / hz }')
-	CPUGB[$key]=$(awk -v t="$((cpuc - cpu0))" -v hz="$HZ" -v b="$((posc - pos0))" 'BEGIN { printf "%.2f", (b > 0 ? t / hz / (b / 1073741824) : 0) }')
+	RSS[$k]=$(awk -v k="$(hwm_kib "$recv_pid")" 'BEGIN { printf "%.1f", k / 1024 }')
+	RECV[$k]=$(awk -v a="$pos0" -v b="$pos1" -v s="$t0" -v e="$t1" 'BEGIN { printf "%.1f", (b - a) / (e - s) / 1048576 }')
+	CATCH[$k]=$(awk -v a="$t1" -v b="$tc" 'BEGIN { printf "%.2f", (b > a ? b - a : 0) }')
+	CPU[$k]=$(awk -v t="$((cpuc - cpu0))" -v hz="$HZ" 'BEGIN { printf "%.2f", t / hz }')
+	CPUGB[$k]=$(awk -v t="$((cpuc - cpu0))" -v hz="$HZ" -v b="$((posc - pos0))" 'BEGIN { printf "%.2f", (b > 0 ? t / hz / (b / 1073741824) : 0) }')
 	grep -E '^[0-9]+\|-?[0-9]+$' "$work/logs/lag-$mode-$who.txt" | cut -d'|' -f2 >"$work/lag.txt" || true
-	P50[$key]=$(percentile "$work/lag.txt" 50)
-	P99[$key]=$(percentile "$work/lag.txt" 99)
+	P50[$k]=$(percentile "$work/lag.txt" 50)
+	P99[$k]=$(percentile "$work/lag.txt" 99)
 	local samples
 	samples=$(wc -l <"$work/lag.txt")
 	((samples >= D * 5)) || die "$key: only $samples lag samples in $D s (see $work/logs/lag-$mode-$who.txt)"
@@ -469,10 +507,25 @@ run() {
 		sleep 0.05
 	done
 	stop_receiver "$mode-$who"
-	check_stream "$key" "$dir" "$(segno_of "$last")"
+	check_stream "$k" "$dir" "$(segno_of "$last")"
 	rm -rf "$dir" "$work/home"
-	log "$key: $(printf '%s tps, WAL %s MiB/s, received %s MiB/s, CPU %s s (%s s/GiB), RSS %s MiB, lag p50 %s p99 %s' \
-		"${TPS[$key]}" "${GEN[$key]}" "${RECV[$key]}" "${CPU[$key]}" "${CPUGB[$key]}" "${RSS[$key]}" "${P50[$key]}" "${P99[$key]}")"
+	log "$key: $(printf '%s tps, WAL %s MiB/s, received %s MiB/s, CPU %s s (%s s/GiB), RSS %s MiB, lag p50 %s p99 %s, other CPU %s%%' \
+		"${TPS[$k]}" "${GEN[$k]}" "${RECV[$k]}" "${CPU[$k]}" "${CPUGB[$k]}" "${RSS[$k]}" "${P50[$k]}" "${P99[$k]}" "${OTHER[$k]}")"
+}
+
+# pick_best KEY: the figures of KEY's run with the highest TPS become KEY's.
+pick_best() {
+	local key=$1 i best=0 a all=
+	for ((i = 0; i < REPEAT; i++)); do
+		all+=" ${TPS[$key#$i]}"
+		((${TPS[$key#$i]} > ${TPS[$key#$best]})) && best=$i
+	done
+	ALLTPS[$key]=${all# }
+	for a in TPS GEN RECV CATCH CPU CPUGB RSS P50 P99 SEGS OTHER; do
+		local -n arr=$a
+		[ -n "${arr[$key#$best]:-}" ] && arr[$key]=${arr[$key#$best]}
+		unset -n arr
+	done
 }
 
 # --- the report ------------------------------------------------------------------
@@ -483,16 +536,25 @@ goal() { awk -v r="$1" -v op="$2" -v g="$3" 'BEGIN { if (r == "-") { print "not 
 report() {
 	local k
 	echo
-	echo "WAL streaming benchmark: pgbench -i -s $SCALE, then pgbench -n -M prepared -c $CLIENTS -j $THREADS -T $D per run, $CORES cores"
+	echo "WAL streaming benchmark: pgbench -i -s $SCALE, then pgbench -n -M prepared -c $CLIENTS -j $THREADS -T $D per run, $CORES cores," \
+		"best of $REPEAT"
 	echo "ours: $("$BARMAN" -v 2>&1 | head -n 1) ($BIN); reference: $("$PGBIN/pg_receivewal" --version)"
 	echo "disk floor: $FSYNC_RATE write+fdatasync of 8 KiB per second (dd oflag=dsync)"
 	echo
-	printf '%-20s %7s %8s %8s %8s %7s %8s %7s %11s %11s %5s\n' run TPS 'gen MB/s' 'recv' 'catch-up' 'CPU s' 'CPU s/GiB' 'RSS MiB' 'lag p50 B' 'lag p99 B' segs
-	printf '%-20s %7s %8s %8s %8s %7s %8s %7s %11s %11s %5s\n' -------------------- ------- -------- -------- -------- ------- -------- ------- ----------- ----------- -----
+	local f='%-20s %6s %8s %6s %8s %6s %9s %7s %10s %10s %5s %5s\n'
+	printf "$f" run TPS 'gen MiB/s' recv catch-up 'CPU s' 'CPU s/GiB' 'RSS MiB' 'lag p50 B' 'lag p99 B' segs other
+	printf "$f" -------------------- ------ --------- ------ -------- ------ --------- ------- ---------- ---------- ----- -----
 	for k in "${ORDER[@]}"; do
-		printf '%-20s %7s %8s %8s %8s %7s %8s %7s %11s %11s %5s\n' "$k" "${TPS[$k]}" "${GEN[$k]}" "${RECV[$k]:--}" \
-			"${CATCH[$k]:--}" "${CPU[$k]:--}" "${CPUGB[$k]:--}" "${RSS[$k]:--}" "${P50[$k]:--}" "${P99[$k]:--}" "${SEGS[$k]:--}"
+		printf "$f" "$k" "${TPS[$k]}" "${GEN[$k]}" "${RECV[$k]:--}" "${CATCH[$k]:--}" "${CPU[$k]:--}" "${CPUGB[$k]:--}" \
+			"${RSS[$k]:--}" "${P50[$k]:--}" "${P99[$k]:--}" "${SEGS[$k]:--}" "${OTHER[$k]}%"
 	done
+	if ((REPEAT > 1)); then
+		echo
+		echo "TPS of each of the $REPEAT runs (the line above is the best):"
+		for k in "${ORDER[@]}"; do
+			printf '  %-20s %s\n' "$k" "${ALLTPS[$k]}"
+		done
+	fi
 	echo
 	echo "(gen and recv in MiB/s; async: synchronous_commit = off, no synchronous standby; sync: synchronous_commit = on,"
 	echo "synchronous_standby_names = '$APP' (none: '', local commits only))"
@@ -516,7 +578,9 @@ report() {
 	echo "recv: WAL the receiver wrote into its directory during pgbench, per second; catch-up: seconds after pgbench"
 	echo "until it held all of it; CPU: user+sys of the receiver from pgbench's start until caught up; RSS: VmHWM;"
 	echo "lag: pg_current_wal_lsn() - flush_lsn every 100 ms (async: flush moves at segment ends, and pg_receivewal"
-	echo "reports it every 10 s); segs: complete segments checked byte for byte against pg_wal, with no gap."
+	echo "reports it every 10 s); segs: complete segments checked byte for byte against pg_wal, with no gap;"
+	echo "other: CPU not charged to PostgreSQL, pgbench or the receiver, in % of all cores: kernel threads (the journal"
+	echo "that fsyncs wake), the sampler, other users of the machine (the noise)."
 }
 
 # --- main ------------------------------------------------------------------------
@@ -530,11 +594,17 @@ main() {
 	fsync_floor
 	start_pg
 	write_conf
-	local mode who
-	for mode in async sync; do
-		for who in none pg_receivewal ours; do
-			run "$mode" "$who"
+	local mode who rep
+	for ((rep = 0; rep < REPEAT; rep++)); do
+		for mode in async sync; do
+			for who in none pg_receivewal ours; do
+				run "$mode" "$who" "$rep"
+				((rep)) || ORDER+=("$mode $who")
+			done
 		done
+	done
+	for mode in "${ORDER[@]}"; do
+		pick_best "$mode"
 	done
 	log "done in $((SECONDS - t0)) s"
 	report
