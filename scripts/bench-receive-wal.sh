@@ -3,10 +3,10 @@
 #
 # Starts a throwaway PostgreSQL 15 (as a non-root OS user, in a temporary
 # directory, on a free port), fills it with pgbench -i -s SCALE, then runs
-# pgbench -c C -j J -T D (default -c 4 -j 2 on this 2-core class of machine:
-# enough clients to keep both cores busy with PostgreSQL, pgbench and the
-# receiver together) with each of these as the streaming receiver, one after
-# the other, in the same run, on the same machine:
+# pgbench -n -M prepared -c C -j J -T D (default -c 4 -j 2 on this 2-core
+# class of machine: enough clients to keep both cores busy with PostgreSQL,
+# pgbench and the receiver together) with each of these as the streaming
+# receiver, one after the other, in the same run, on the same machine:
 #
 #   - none:           no receiver (the machine's ceiling: WAL rate and TPS
 #                     when nothing streams);
@@ -22,14 +22,18 @@
 #
 # Two modes:
 #   - asynchronous:   synchronous_standby_names = '' and synchronous_commit =
-#                     off, so that pgbench writes WAL as fast as it can: what
-#                     is measured is whether the receiver keeps up, and what
-#                     it costs;
+#                     off, and pgbench runs a write-only script (each
+#                     transaction inserts 50 rows of 200 bytes, ~16 KiB of
+#                     WAL), so that PostgreSQL writes WAL as fast as it can:
+#                     what is measured is whether the receiver keeps up, and
+#                     what it costs (pgbench's TPC-B writes ~1 KiB of WAL per
+#                     transaction, ~3 MiB/s here once its full-page images
+#                     are written: too little to load a receiver);
 #   - synchronous:    synchronous_standby_names = 'barman_receive_wal',
-#                     synchronous_commit = on: each commit waits for the
-#                     receiver's flush, so pgbench's TPS is the figure (the
-#                     "none" line: synchronous_standby_names = '', the TPS of
-#                     local commits alone).
+#                     synchronous_commit = on, pgbench's TPC-B: each commit
+#                     waits for the receiver's flush, so pgbench's TPS is
+#                     the figure (the "none" line: synchronous_standby_names
+#                     = '', the TPS of local commits alone).
 #
 # Measured for each run:
 #   - TPS:            pgbench's tps (without initial connection time);
@@ -226,6 +230,8 @@ start_pg() {
 	"$PGBIN/pgbench" -h 127.0.0.1 -p "$port" -U postgres -i -q -s "$SCALE" postgres >"$work/logs/pgbench-init.log" 2>&1 ||
 		{ cat "$work/logs/pgbench-init.log" >&2; die "pgbench -i failed"; }
 	psql_q 'VACUUM ANALYZE' >/dev/null
+	psql_q 'CREATE TABLE bench_wal (filler text)' >/dev/null
+	echo "INSERT INTO bench_wal SELECT repeat('x', 200) FROM generate_series(1, 50);" >"$work/insert.sql"
 }
 
 # set_mode MODE WHO: the server's settings for a run.
@@ -437,6 +443,9 @@ run() {
 	local t0 t1 tb tc lsn0 lsn1 pos0 pos1 posc cpu0=0 cpub=0 cpuc busy0 busyb pg0 pgb usr sys
 	log "$mode, receiver $who: pgbench -c $CLIENTS -j $THREADS -T $D$( ((REPEAT > 1)) && echo " (run $(($3 + 1)) of $REPEAT)")"
 	drop_slot
+	# Local commit: the previous run may have left a synchronous standby
+	# that is gone.
+	psql_q 'SET synchronous_commit = local; TRUNCATE bench_wal' >/dev/null
 	free_wal
 	set_mode "$mode" "$who"
 	psql_q 'CHECKPOINT' >/dev/null
@@ -455,8 +464,10 @@ run() {
 	pg0=$(pg_ticks)
 	busy0=$(busy_ticks)
 	t0=$(date +%s.%N)
+	local script=()
+	[ "$mode" = async ] && script=(-f "$work/insert.sql")
 	/usr/bin/time -f '%U %S' -o "$work/time.out" \
-		"$PGBIN/pgbench" -h 127.0.0.1 -p "$port" -U postgres -n -M prepared -c "$CLIENTS" -j "$THREADS" -T "$D" postgres >"$pb" 2>&1 ||
+		"$PGBIN/pgbench" -h 127.0.0.1 -p "$port" -U postgres -n -M prepared -c "$CLIENTS" -j "$THREADS" -T "$D" "${script[@]}" postgres >"$pb" 2>&1 ||
 		{ tail "$pb" >&2; die "$key: pgbench failed"; }
 	t1=$(date +%s.%N)
 	lsn1=$(lsn_bytes)
@@ -556,8 +567,9 @@ report() {
 		done
 	fi
 	echo
-	echo "(gen and recv in MiB/s; async: synchronous_commit = off, no synchronous standby; sync: synchronous_commit = on,"
-	echo "synchronous_standby_names = '$APP' (none: '', local commits only))"
+	echo "(gen and recv in MiB/s; async: synchronous_commit = off, no synchronous standby, pgbench inserting 50 rows of"
+	echo "200 bytes per transaction; sync: synchronous_commit = on, synchronous_standby_names = '$APP' (none: '',"
+	echo "local commits only), pgbench's TPC-B)"
 	echo
 	echo "Ratios, ours / pg_receivewal:"
 	local r
