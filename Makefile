@@ -45,17 +45,21 @@ fuzz:
 # (not part of `make test`): the compression stage against the gzip, zstd,
 # bzip2 and lz4 CLIs, and WAL archiving end to end against Debian's
 # Barman 3.4 and pgBackRest, base backups and recovery against cp -a,
-# pg_basebackup, Barman 3.4 and pgBackRest on pgbench -s SCALE, and retention
+# pg_basebackup, Barman 3.4 and pgBackRest on pgbench -s SCALE, retention
 # over 1,000 backups and 1,000,000 xlog.db lines against reading xlog.db and
-# Barman 3.4. N=16 SCALE=10 for a quick run.
+# Barman 3.4, and WAL streaming (receive-wal, asynchronous and synchronous)
+# against pg_receivewal under pgbench for D seconds per run.
+# N=16 SCALE=10 D=10 for a quick run.
 N ?= 64
 SCALE ?= 100
+D ?= 60
 bench: deps build
 	scripts/bench-compress.sh --segments $(N)
 	scripts/bench-archive.sh -n $(N)
 	scripts/bench-backup.sh -s $(SCALE)
 	scripts/bench-recover.sh -s $(SCALE)
 	scripts/bench-retention.sh
+	scripts/bench-receive-wal.sh -d $(D)
 
 # The demo: a throwaway PostgreSQL 15, WAL archiving, a backup, pgbench,
 # and a point-in-time recovery checked row for row (scripts/demo.sh).
