@@ -5,7 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"sync"
+	"net"
 	"time"
 
 	"github.com/gobarman/barman/pkg/walname"
@@ -13,59 +13,28 @@ import (
 	"github.com/jackc/pgx/v5/pgproto3"
 )
 
-// event is what the reading goroutine hands to the writing one.
-type event struct {
-	start walname.LSN // XLogData: position of data
-	data  *[]byte     // XLogData payload (from bufPool); nil for others
-	reply bool        // keepalive asking for a reply
-	end   *endOfTimeline
-	err   error
-}
-
-var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 128<<10); return &b }}
+// maxBatch bounds how many messages are written between two flushes.
+const maxBatch = 256
 
 // stream runs START_REPLICATION from pos on tli and writes what arrives
 // until the stream ends (an *endOfTimeline error), fails, or ctx is done.
 //
-// One goroutine reads messages, the other writes them and reports
-// positions. In synchronous mode the writer drains every message already
-// received, flushes once, then reports: a burst of commits costs one
-// fsync.
+// One goroutine reads, writes and reports, as pg_receivewal does: it takes
+// the messages already received (pgproto3's read buffer is not empty)
+// as one batch, then, in synchronous mode, flushes once and reports. A
+// burst of commits costs one fsync, and a lone commit no hand-off between
+// goroutines. The status interval is a read deadline on the connection;
+// ctx's end closes the connection (Once arranges it).
 func (r *receiver) stream(ctx context.Context, pos walname.LSN, tli uint32) error {
 	if err := startReplication(ctx, r.conn, r.opt.Slot, pos, tli); err != nil {
 		return err
 	}
-	w := &writer{r: r, tli: tli, written: pos, flushed: pos, reported: 0}
-	if err := w.openNext(); err != nil {
-		return err
+	w := &writer{r: r, tli: tli, written: pos, flushed: pos}
+	err := w.openNext()
+	if err == nil {
+		err = w.run(ctx)
 	}
-	events := make(chan event, 64)
-	rctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		w.read(rctx, events)
-	}()
-	err := w.write(ctx, events)
-	cancel()
-	if err != nil {
-		var end *endOfTimeline
-		if !errors.As(err, &end) {
-			r.conn.Conn().Close() // unblocks the reader
-		}
-	}
-	<-done
-	for {
-		select {
-		case ev := <-events:
-			if ev.data != nil {
-				bufPool.Put(ev.data)
-			}
-			continue
-		default:
-		}
-		break
-	}
+	r.conn.Conn().SetReadDeadline(time.Time{})
 	if cerr := w.seg.close(); cerr != nil && err == nil {
 		err = cerr
 	}
@@ -74,177 +43,124 @@ func (r *receiver) stream(ctx context.Context, pos walname.LSN, tli uint32) erro
 
 // writer holds the state of one stream.
 type writer struct {
-	r        *receiver
-	tli      uint32
-	seg      *segmentFile
-	written  walname.LSN // end of what was written
-	flushed  walname.LSN // end of what is durable
-	reported walname.LSN // flush position last reported
-	reply    bool        // the server asked for a reply
-
-	sendMu   sync.Mutex
-	copyDone bool // the copy is over: no more status updates
+	r          *receiver
+	tli        uint32
+	seg        *segmentFile
+	written    walname.LSN // end of what was written
+	flushed    walname.LSN // end of what is durable
+	reported   walname.LSN // flush position last reported
+	reply      bool        // the server asked for a reply
+	nextStatus time.Time   // when a report is due even if nothing changed
 }
 
-// read receives messages until the copy ends or fails.
-func (w *writer) read(ctx context.Context, events chan<- event) {
+func (w *writer) run(ctx context.Context) error {
 	conn := w.r.conn
-	send := func(ev event) bool {
-		select {
-		case events <- ev:
-			return true
-		case <-ctx.Done():
-			if ev.data != nil {
-				bufPool.Put(ev.data)
-			}
-			return false
-		}
-	}
-	for {
-		msg, err := conn.ReceiveMessage(ctx)
-		if err != nil {
-			send(event{err: fmt.Errorf("receive WAL: %w", err)})
-			return
-		}
-		switch m := msg.(type) {
-		case *pgproto3.CopyData:
-			ev, err := parseCopyData(m.Data)
-			if err != nil {
-				send(event{err: err})
-				return
-			}
-			if ev != nil && !send(*ev) {
-				return
-			}
-		case *pgproto3.CopyDone:
-			send(w.finishCopy(ctx))
-			return
-		case *pgproto3.ErrorResponse:
-			send(event{err: pgconn.ErrorResponseToPgError(m)})
-			return
-		}
-	}
-}
-
-// parseCopyData decodes XLogData ('w') and keepalive ('k') messages.
-func parseCopyData(d []byte) (*event, error) {
-	if len(d) == 0 {
-		return nil, nil
-	}
-	switch d[0] {
-	case 'w':
-		if len(d) < 25 {
-			return nil, fmt.Errorf("XLogData message of %d bytes", len(d))
-		}
-		buf := bufPool.Get().(*[]byte)
-		*buf = append((*buf)[:0], d[25:]...)
-		return &event{start: walname.LSN(binary.BigEndian.Uint64(d[1:])), data: buf}, nil
-	case 'k':
-		if len(d) < 18 {
-			return nil, fmt.Errorf("keepalive message of %d bytes", len(d))
-		}
-		return &event{reply: d[17] != 0}, nil
-	}
-	return nil, nil
-}
-
-// finishCopy answers the server's CopyDone (the end of a timeline) and
-// reads the next timeline it names.
-func (w *writer) finishCopy(ctx context.Context) event {
-	w.sendMu.Lock()
-	w.copyDone = true
-	w.r.conn.Frontend().Send(&pgproto3.CopyDone{})
-	err := w.r.conn.Frontend().Flush()
-	w.sendMu.Unlock()
-	if err != nil {
-		return event{err: fmt.Errorf("end of timeline %d: %w", w.tli, err)}
-	}
-	end := &endOfTimeline{}
-	for {
-		msg, err := w.r.conn.ReceiveMessage(ctx)
-		if err != nil {
-			return event{err: fmt.Errorf("end of timeline %d: %w", w.tli, err)}
-		}
-		switch m := msg.(type) {
-		case *pgproto3.DataRow:
-			if err := end.parse(m); err != nil {
-				return event{err: err}
-			}
-		case *pgproto3.ErrorResponse:
-			return event{err: pgconn.ErrorResponseToPgError(m)}
-		case *pgproto3.ReadyForQuery:
-			if end.Timeline == 0 {
-				return event{err: fmt.Errorf("the server ended timeline %d without naming the next one", w.tli)}
-			}
-			return event{end: end}
-		}
-	}
-}
-
-// write handles events until the stream ends.
-func (w *writer) write(ctx context.Context, events <-chan event) error {
-	tick := time.NewTicker(w.r.opt.StatusInterval)
-	defer tick.Stop()
-	if err := w.report(false); err != nil { // the first report: what is already on disk
+	if err := w.report(); err != nil { // the first report: what is already on disk
 		return err
 	}
-	for {
-		var ev event
-		select {
-		case <-ctx.Done():
+	for n := 0; ; n++ {
+		if n == 0 {
+			conn.Conn().SetReadDeadline(w.nextStatus)
+		}
+		msg, err := conn.ReceiveMessage(context.Background())
+		var netErr net.Error
+		switch {
+		case ctx.Err() != nil:
 			return ctx.Err()
-		case <-tick.C:
-			if err := w.report(false); err != nil {
+		case errors.As(err, &netErr) && netErr.Timeout():
+			if err := w.report(); err != nil {
 				return err
 			}
+			n = -1
 			continue
-		case ev = <-events:
+		case err != nil:
+			return fmt.Errorf("receive WAL: %w", err)
 		}
-		for n := 0; ; n++ {
-			if err := w.handle(ev); err != nil {
-				return err
-			}
-			if n == 255 {
-				break
-			}
-			more := false
-			select {
-			case ev = <-events:
-				more = true
-			default:
-			}
-			if !more {
-				break
-			}
+		if err := w.handle(ctx, msg); err != nil {
+			return err
 		}
+		if conn.Frontend().ReadBufferLen() > 0 && n < maxBatch {
+			continue // more already received: the same batch
+		}
+		n = -1
 		if w.r.sync && w.seg != nil {
 			if err := w.seg.sync(); err != nil {
 				return err
 			}
 			w.flushed = w.written
 		}
-		if w.flushed > w.reported || w.reply {
-			if err := w.report(w.reply); err != nil {
+		if w.flushed > w.reported || w.reply || !time.Now().Before(w.nextStatus) {
+			if err := w.report(); err != nil {
 				return err
 			}
 		}
 	}
 }
 
-func (w *writer) handle(ev event) error {
-	switch {
-	case ev.err != nil:
-		return ev.err
-	case ev.end != nil:
-		return ev.end
-	case ev.data != nil:
-		err := w.store(ev.start, *ev.data)
-		bufPool.Put(ev.data)
-		return err
-	case ev.reply:
-		w.reply = true
+// handle processes one message of the copy.
+func (w *writer) handle(ctx context.Context, msg pgproto3.BackendMessage) error {
+	switch m := msg.(type) {
+	case *pgproto3.CopyData:
+		return w.copyData(m.Data)
+	case *pgproto3.CopyDone:
+		return w.finishCopy(ctx)
+	case *pgproto3.ErrorResponse:
+		return pgconn.ErrorResponseToPgError(m)
 	}
 	return nil
+}
+
+// copyData handles XLogData ('w') and keepalive ('k') messages.
+func (w *writer) copyData(d []byte) error {
+	if len(d) == 0 {
+		return nil
+	}
+	switch d[0] {
+	case 'w':
+		if len(d) < 25 {
+			return fmt.Errorf("XLogData message of %d bytes", len(d))
+		}
+		return w.store(walname.LSN(binary.BigEndian.Uint64(d[1:])), d[25:])
+	case 'k':
+		if len(d) < 18 {
+			return fmt.Errorf("keepalive message of %d bytes", len(d))
+		}
+		if d[17] != 0 {
+			w.reply = true
+		}
+	}
+	return nil
+}
+
+// finishCopy answers the server's CopyDone (the end of a timeline) and
+// returns the next timeline it names, as an *endOfTimeline error.
+func (w *writer) finishCopy(ctx context.Context) error {
+	conn := w.r.conn
+	conn.Conn().SetReadDeadline(time.Time{})
+	conn.Frontend().Send(&pgproto3.CopyDone{})
+	if err := conn.Frontend().Flush(); err != nil {
+		return fmt.Errorf("end of timeline %d: %w", w.tli, err)
+	}
+	end := &endOfTimeline{}
+	for {
+		msg, err := conn.ReceiveMessage(ctx)
+		if err != nil {
+			return fmt.Errorf("end of timeline %d: %w", w.tli, err)
+		}
+		switch m := msg.(type) {
+		case *pgproto3.DataRow:
+			if err := end.parse(m); err != nil {
+				return err
+			}
+		case *pgproto3.ErrorResponse:
+			return pgconn.ErrorResponseToPgError(m)
+		case *pgproto3.ReadyForQuery:
+			if end.Timeline == 0 {
+				return fmt.Errorf("the server ended timeline %d without naming the next one", w.tli)
+			}
+			return end
+		}
+	}
 }
 
 // store writes WAL at its position, across segment ends.
@@ -299,20 +215,14 @@ func (w *writer) openNext() error {
 	return err
 }
 
-// report sends a standby status update.
-func (w *writer) report(reply bool) error {
-	w.sendMu.Lock()
-	defer w.sendMu.Unlock()
-	if w.copyDone {
-		return nil
-	}
+// report sends a standby status update with the positions written and
+// flushed.
+func (w *writer) report() error {
 	msg := statusUpdate(w.written, w.flushed, time.Now(), false)
 	if err := w.r.conn.Frontend().SendUnbufferedEncodedCopyData(msg); err != nil {
 		return fmt.Errorf("send status update: %w", err)
 	}
-	w.reported = w.flushed
-	if reply {
-		w.reply = false
-	}
+	w.reported, w.reply = w.flushed, false
+	w.nextStatus = time.Now().Add(w.r.opt.StatusInterval)
 	return nil
 }
