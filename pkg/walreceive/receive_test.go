@@ -54,7 +54,8 @@ func TestReceiveSegmentsIdentical(t *testing.T) {
 	pg := pgtest.StartPostgres(t, pgtest.Options{Settings: map[string]string{"wal_keep_size": "256MB"}})
 	dir := t.TempDir()
 	var rec report.Recorder
-	stop := receiving(t, Options{Server: "main", Conninfo: pg.ConnInfo(), Slot: "barman", CreateSlot: true, Dir: dir, Log: &rec})
+	stop := receiving(t, Options{Server: "main", Conninfo: pg.ConnInfo(), Slot: "barman", CreateSlot: true, Dir: dir, Log: &rec,
+		StatusInterval: 200e6})
 	waitFor(t, "the slot to be active", func() bool {
 		return pg.SQL(t, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'barman' AND active") == "1"
 	})
@@ -64,7 +65,9 @@ func TestReceiveSegmentsIdentical(t *testing.T) {
 	pg.SQL(t, "CREATE TABLE after_switch AS SELECT 1 AS x")
 	last := pg.SQL(t, "SELECT pg_walfile_name(pg_current_wal_lsn())")
 	lastStart, _ := walname.ParseLSN(pg.SQL(t, "SELECT pg_current_wal_lsn()"))
-	waitFor(t, "the last segment to be partial", func() bool { return exists(filepath.Join(dir, last+".partial")) })
+	waitFor(t, "the receiver to write up to "+lastStart.String(), func() bool {
+		return pg.SQL(t, "SELECT coalesce(bool_or(write_lsn >= '"+lastStart.String()+"'), false) FROM pg_stat_replication") == "t"
+	})
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
