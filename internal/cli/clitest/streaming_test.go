@@ -185,7 +185,9 @@ func TestReceiveWALOptions(t *testing.T) {
 	s := newWALSite(t, "backup_method = postgres\nstreaming_archiver = on\nslot_name = barman\n")
 	pg := pgtest.StartPostgres(t, pgtest.Options{ArchiveMode: "off"})
 	s = rewriteConninfo(t, s, pg)
-	slots := func() string { return pg.SQL(t, "SELECT coalesce(string_agg(slot_name, ','), '') FROM pg_replication_slots") }
+	slots := func() string {
+		return pg.SQL(t, "SELECT coalesce(string_agg(slot_name, ','), '') FROM pg_replication_slots")
+	}
 	contains := func(out, want string) {
 		t.Helper()
 		if !strings.Contains(out, want) {
