@@ -22,7 +22,8 @@ type ScanOptions struct {
 	// Paths, when not nil, are checked instead of scanning directories.
 	Paths []string
 	// BatchSize is the most files taken per directory; 0: all; negative:
-	// the server's archiver_batch_size.
+	// the server's archiver_batch_size for incoming/ and
+	// streaming_archiver_batch_size for streaming/.
 	BatchSize int
 }
 
@@ -82,10 +83,6 @@ func (j *Job) inspect(ctx context.Context, p string, cat *lazyCatalogued, w *str
 // arrived lists the files to check, sorted by name within each directory:
 // streaming/ first, then incoming/, as Barman processes them.
 func (j *Job) arrived(o ScanOptions) ([]string, error) {
-	batch := o.BatchSize
-	if batch < 0 {
-		batch = j.Server.WAL.ArchiverBatchSize
-	}
 	var out []string
 	l := j.Archive.Layout
 	for _, d := range []struct {
@@ -95,6 +92,12 @@ func (j *Job) arrived(o ScanOptions) ([]string, error) {
 	}{{l.StreamingDir(), true, "streaming"}, {l.IncomingDir(), false, "incoming"}} {
 		if o.Source != "" && o.Source != "all" && o.Source != d.source {
 			continue
+		}
+		batch := o.BatchSize
+		if batch < 0 && d.streaming {
+			batch = j.Server.Streaming.BatchSize // streaming_archiver_batch_size
+		} else if batch < 0 {
+			batch = j.Server.WAL.ArchiverBatchSize // archiver_batch_size
 		}
 		names, err := archive.Scan(d.dir, d.streaming, batch)
 		if err != nil {
