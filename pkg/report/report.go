@@ -47,3 +47,11 @@ func (r *Recorder) Warning(format string, args ...any) { r.add("warning", format
 
 // Error records an error.
 func (r *Recorder) Error(format string, args ...any) { r.add("error", format, args) }
+
+// All returns a copy of the messages recorded so far (safe while others
+// are still reporting).
+func (r *Recorder) All() []Message {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]Message(nil), r.Messages...)
+}

@@ -79,20 +79,25 @@ func TestReceiveDiskFull(t *testing.T) {
 			t.Errorf("half-made %s (%d bytes)", e.Name(), fi.Size())
 		}
 	}
-	// Free the space as archive-wal does: move the complete segments out.
+	// Free the space as archive-wal does, again and again: move the
+	// complete segments out (the receiver may resume from the slot, before
+	// what it had, and need the space once more).
 	out := t.TempDir()
 	moved := map[string]bool{}
-	for _, e := range ents {
-		if n, err := walname.Parse(e.Name()); err == nil && n.Kind == walname.Segment {
-			data, err := os.ReadFile(filepath.Join(dir, e.Name()))
-			if err != nil {
-				t.Fatal(err)
+	moveOut := func() {
+		for _, name := range mustRead(dir) {
+			if n, err := walname.Parse(name); err == nil && n.Kind == walname.Segment {
+				data, err := os.ReadFile(filepath.Join(dir, name))
+				if err != nil {
+					continue // renamed meanwhile
+				}
+				os.WriteFile(filepath.Join(out, name), data, 0o600)
+				os.Remove(filepath.Join(dir, name))
+				moved[name] = true
 			}
-			os.WriteFile(filepath.Join(out, e.Name()), data, 0o600)
-			os.Remove(filepath.Join(dir, e.Name()))
-			moved[e.Name()] = true
 		}
 	}
+	moveOut()
 	if len(moved) == 0 {
 		t.Fatalf("no complete segment before the disk was full: %v", ents)
 	}
@@ -102,13 +107,9 @@ func TestReceiveDiskFull(t *testing.T) {
 		}
 	})
 	waitFor(t, last+" after space was freed", func() bool {
-		pg.SQL(t, "SELECT 1") // keep the server busy enough to send
-		for _, e := range mustRead(dir) {
-			if e == last || e == last+".partial" {
-				return true
-			}
-		}
-		return false
+		moveOut()
+		// last.partial is made once the segment before it is complete.
+		return exists(filepath.Join(dir, last+".partial")) || moved[last]
 	})
 	if err := stop(); err != nil {
 		t.Fatal(err)

@@ -107,7 +107,7 @@ func TestReceiveSegmentsIdentical(t *testing.T) {
 
 func messages(r *report.Recorder) string {
 	var b strings.Builder
-	for _, m := range r.Messages {
+	for _, m := range r.All() {
 		b.WriteString(m.Level + ": " + m.Text + "\n")
 	}
 	return b.String()
