@@ -141,6 +141,28 @@ func TestStreaming(t *testing.T) {
 	barman34ListsDone(t, s, pg, bs)
 	barman34Recovers(t, s, bs[0].ID, want)
 
+	// A segment of another cluster dropped into streaming/: archive-wal
+	// refuses it (errors/), catalogues nothing of it, and check says so.
+	other := pgtest.StartPostgres(t, pgtest.Options{ArchiveMode: "off"})
+	foreign := other.SQL(t, "SELECT pg_walfile_name(pg_current_wal_lsn())")
+	other.SQL(t, "CHECKPOINT")
+	data, err := os.ReadFile(filepath.Join(other.DataDir, "pg_wal", foreign))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(l.StreamingDir(), foreign), data, 0o600)
+	aout, aerr, _ := run(t, "barman", "-c", s.conf, "archive-wal", "main")
+	if !strings.Contains(aout+aerr, "system identifier") {
+		t.Errorf("archive-wal does not say the system identifier differs:\n%s%s", aout, aerr)
+	}
+	if errs, _ := filepath.Glob(filepath.Join(s.home, "main", "errors", foreign+"*")); len(errs) != 1 {
+		t.Errorf("the foreign %s is not in errors/: %v", foreign, errs)
+	}
+	if _, err := os.Stat(filepath.Join(l.StreamingDir(), foreign)); err == nil {
+		t.Errorf("the foreign %s is still in streaming/", foreign)
+	}
+	out, _, _ = run(t, "barman", "-c", s.conf, "check", "main")
+	wantCheck(t, parseCheck(t, out), "archiver errors", "FAILED")
 	if out := barmanOK(t, s.conf, "receive-wal", "--stop", "main"); !strings.Contains(out, "Stopped process receive-wal(") {
 		t.Errorf("--stop: %s", out)
 	}
