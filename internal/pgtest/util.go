@@ -133,3 +133,13 @@ func writeOwned(a *account, file string, data []byte, perm os.FileMode) error {
 	}
 	return errors.Join(os.Chmod(file, perm), a.own(file))
 }
+
+// Await polls cond until it holds, and fails the test naming what it
+// waited for when it still does not after timeout. It is how tests wait
+// for an event they cannot be told of (a row, a file, a process).
+func Await(t testing.TB, what string, timeout time.Duration, cond func() bool) {
+	t.Helper()
+	if !waitFor(timeout, cond) {
+		t.Fatalf("timed out after %s waiting for %s", timeout, what)
+	}
+}

@@ -37,12 +37,7 @@ func receiving(t *testing.T, opt Options) (stop func() error) {
 // waitFor polls cond for up to a minute.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if cond() {
-			return
-		}
-	}
-	t.Fatalf("timed out waiting for %s", what)
+	pgtest.Await(t, what, 60*time.Second, cond)
 }
 
 func exists(path string) bool { _, err := os.Stat(path); return err == nil }

@@ -79,22 +79,14 @@ func dataLoss(t *testing.T, synchronous bool) (lost, acked int) {
 		want = "sync"
 	}
 	q := "SELECT sync_state FROM pg_stat_replication WHERE application_name = 'barman_receive_wal'"
-	for deadline := time.Now().Add(60 * time.Second); pg.SQL(t, q) != want; time.Sleep(50 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("receive-wal is not an %s standby: %q", want, pg.SQL(t, q))
-		}
-	}
+	pgtest.Await(t, "receive-wal to be an "+want+" standby", 60*time.Second, func() bool { return pg.SQL(t, q) == want })
 	pg.SQL(t, "CREATE TABLE t (id int PRIMARY KEY)")
 	barmanOK(t, s.conf, "backup", "--wait", "--wait-timeout", "120", "main")
 	bs, _ := catalog.NewLayout(s.home, "main", catalog.Dirs{}).ListBackups()
 	id := bs[len(bs)-1].ID
 
 	c := startCommitter(t, pg.ConnInfo())
-	for deadline := time.Now().Add(60 * time.Second); c.count() < 300; time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("only %d commits in a minute", c.count())
-		}
-	}
+	pgtest.Await(t, "300 acknowledged commits", 60*time.Second, func() bool { return c.count() >= 300 })
 	pg.Crash(t) // mid-run: the committer is inside a commit
 	<-c.done
 	barmanOK(t, s.conf, "receive-wal", "--stop", "main")

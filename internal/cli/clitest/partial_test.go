@@ -44,14 +44,10 @@ func startStreamer(t *testing.T, s *walSite) (stop func()) {
 func waitSyncStreamer(t *testing.T, pg *pgtest.Postgres) {
 	t.Helper()
 	q := "SELECT sync_state FROM pg_stat_replication WHERE application_name = '" + streamerName + "'"
-	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		if st, err := pg.Query(q); err == nil && st == "sync" {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the streamer is not a synchronous standby: %q", pg.SQL(t, q))
-		}
-	}
+	pgtest.Await(t, "the streamer to be the synchronous standby", 60*time.Second, func() bool {
+		st, err := pg.Query(q)
+		return err == nil && st == "sync"
+	})
 }
 
 // recoverStreamed recovers backup id of the site (to the end of the WAL,
@@ -156,7 +152,7 @@ func TestRecoverStreamedPartial(t *testing.T) {
 func streamedFiles(t *testing.T, dir, current string) (partial string, completed []string) {
 	t.Helper()
 	want := current + ".partial"
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+	pgtest.Await(t, want+" in "+dir, 30*time.Second, func() bool {
 		ents, _ := os.ReadDir(dir)
 		partial, completed = "", nil
 		for _, e := range ents {
@@ -167,11 +163,7 @@ func streamedFiles(t *testing.T, dir, current string) (partial string, completed
 				completed = append(completed, n)
 			}
 		}
-		if partial != "" {
-			return partial, completed
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no %s in %s: %v", want, dir, ents)
-		}
-	}
+		return partial != ""
+	})
+	return partial, completed
 }

@@ -34,38 +34,23 @@ func barmanOK(t *testing.T, conf string, args ...string) string {
 func receiveWALPid(t *testing.T, home string, not int) int {
 	t.Helper()
 	path := lock.File(home, "main", "receive-wal")
-	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+	pid := 0
+	pgtest.Await(t, "a receive-wal holding "+path, 60*time.Second, func() bool {
 		data, err := os.ReadFile(path)
 		if err != nil {
-			continue
+			return false
 		}
-		pid, _ := strconv.Atoi(strings.SplitN(string(data), "\n", 2)[0])
-		if pid > 0 && pid != not && syscall.Kill(pid, 0) == nil {
-			if lk, err := lock.Acquire(t.Context(), path, "test", 0); err == nil {
-				lk.Unlock() // not held: a stale pid
-				continue
-			}
-			return pid
+		pid, _ = strconv.Atoi(strings.SplitN(string(data), "\n", 2)[0])
+		if pid <= 0 || pid == not || syscall.Kill(pid, 0) != nil {
+			return false
 		}
-	}
-	t.Fatalf("no receive-wal is running (lock %s)", path)
-	return 0
-}
-
-// waitSlot waits until the slot is active with a flush position at least
-// the server's current insert position, i.e. receive-wal has it all.
-func waitStreamed(t *testing.T, pg *pgtest.Postgres) {
-	t.Helper()
-	want := pg.SQL(t, "SELECT pg_current_wal_lsn()")
-	q := "SELECT coalesce(bool_or(flush_lsn >= '" + want + "'), false) FROM pg_stat_replication WHERE application_name = 'barman_receive_wal'"
-	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		// Async mode reports flush at segment ends: a switch closes it.
-		if pg.SQL(t, q) == "t" {
-			return
+		if lk, err := lock.Acquire(t.Context(), path, "test", 0); err == nil {
+			lk.Unlock() // not held: a stale pid
+			return false
 		}
-		pg.SQL(t, "SELECT pg_switch_wal()")
-	}
-	t.Fatalf("receive-wal did not flush up to %s:\n%s", want, pg.SQL(t, "SELECT * FROM pg_stat_replication"))
+		return true
+	})
+	return pid
 }
 
 // TestStreaming: cron starts receive-wal (creating the slot), a
@@ -248,14 +233,7 @@ func TestReceiveWALOptions(t *testing.T) {
 	// cron starts it; with streaming_archiver = off cron stops it.
 	barmanOK(t, s.conf, "cron")
 	pid := receiveWALPid(t, s.home, 0)
-	waitFor := func(what string, cond func() bool) {
-		t.Helper()
-		for deadline := time.Now().Add(60 * time.Second); !cond(); time.Sleep(50 * time.Millisecond) {
-			if time.Now().After(deadline) {
-				t.Fatalf("timed out waiting for %s", what)
-			}
-		}
-	}
+	waitFor := func(what string, cond func() bool) { t.Helper(); pgtest.Await(t, what, 60*time.Second, cond) }
 	waitFor("the slot to be active", func() bool { return pg.SQL(t, "SELECT bool_and(active) FROM pg_replication_slots") == "t" })
 	contains(barmanFails(t, s.conf, "receive-wal", "--drop-slot", "main"), "in use")
 	appendConf(t, s.conf, "streaming_archiver = off")
