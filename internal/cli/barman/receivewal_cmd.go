@@ -161,37 +161,34 @@ func (c *ReceiveWALCmd) dropSlot(env *Env, s *server.Server) error {
 // after 5 s).
 func stopReceiveWAL(env *Env, s *server.Server, mustExist bool) error {
 	path := s.ReceiveWALLock()
-	lk, err := lock.Acquire(env.Ctx, path, "receive-wal", 0)
-	if err == nil {
-		lk.Unlock()
+	pid, held, err := lock.Held(path)
+	if err != nil {
+		return err
+	}
+	if !held {
 		if mustExist {
 			return fmt.Errorf("Termination of receive-wal failed: no such process for server %s", s.Name)
 		}
 		return nil
 	}
-	var le *lock.LockedError
-	if !errors.As(err, &le) {
-		return err
-	}
-	if le.PID <= 0 {
+	if pid <= 0 {
 		return fmt.Errorf("cannot stop receive-wal of server %s: no pid in %s", s.Name, path)
 	}
-	p, _ := os.FindProcess(le.PID)
+	p, _ := os.FindProcess(pid)
 	if err := p.Signal(syscall.SIGINT); err != nil && !errors.Is(err, os.ErrProcessDone) {
-		return fmt.Errorf("Cannot terminate process receive-wal(%d): %w", le.PID, err)
+		return fmt.Errorf("Cannot terminate process receive-wal(%d): %w", pid, err)
 	}
 	for i := range 100 {
 		if i == 50 {
 			p.Signal(syscall.SIGTERM)
 		}
 		time.Sleep(100 * time.Millisecond)
-		if lk, err := lock.Acquire(env.Ctx, path, "receive-wal", 0); err == nil {
-			lk.Unlock()
-			env.Out.Info("Stopped process receive-wal(%d)", le.PID)
+		if _, held, err := lock.Held(path); err == nil && !held {
+			env.Out.Info("Stopped process receive-wal(%d)", pid)
 			return nil
 		}
 	}
-	return fmt.Errorf("Cannot terminate process receive-wal(%d)", le.PID)
+	return fmt.Errorf("Cannot terminate process receive-wal(%d)", pid)
 }
 
 // cronReceiveWAL is cron's part for receive-wal: a streaming server gets
@@ -202,16 +199,16 @@ func cronReceiveWAL(env *Env, s *server.Server) error {
 	if !s.Streaming.Archiver {
 		return stopReceiveWAL(env, s, false)
 	}
-	lk, err := lock.Acquire(env.Ctx, s.ReceiveWALLock(), "receive-wal", 0)
-	var le *lock.LockedError
-	if errors.As(err, &le) {
-		env.Log.Debug("receive-wal is running", "server", s.Name, "pid", le.PID)
-		return nil
-	}
+	pid, held, err := lock.Held(s.ReceiveWALLock())
 	if err != nil {
 		return err
 	}
-	lk.Unlock() // the child takes it; another cron start loses the race on it
+	if held {
+		env.Log.Debug("receive-wal is running", "server", s.Name, "pid", pid)
+		return nil
+	}
+	// The child takes the lock; a receive-wal started meanwhile makes it
+	// exit at once ("already running").
 	env.Out.Info("Starting streaming archiver for server %s", s.Name)
 	exe, err := os.Executable()
 	if err != nil {
