@@ -21,6 +21,19 @@ command -v runuser >/dev/null || need+=(util-linux)
 # Debian's Barman 3.4: the peer the catalogue is tested against.
 [ -x /usr/bin/barman ] || need+=(barman)
 
+# Debian's barman-cli-cloud 3.4 (with boto3): the peer of the cloud tools.
+[ -x /usr/bin/barman-cloud-backup ] || need+=(barman-cli-cloud)
+python3 -c 'import boto3' 2>/dev/null || need+=(python3-boto3)
+
+# Versity S3 Gateway: the S3-compatible server the cloud tests run against,
+# built from its Go module (about a minute) into /usr/local/bin.
+VERSITYGW_VERSION=v1.8.0
+if ! command -v versitygw >/dev/null && [ ! -x /usr/local/bin/versitygw ] && [ -z "${VERSITYGW:-}" ]; then
+	echo "deps: building versitygw $VERSITYGW_VERSION (go install)" >&2
+	GOBIN=/usr/local/bin go install "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION" ||
+		{ echo "deps: could not build versitygw: run GOBIN=/usr/local/bin go install github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION" >&2; exit 1; }
+fi
+
 if [ ${#need[@]} -eq 0 ]; then
 	exit 0
 fi
