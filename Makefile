@@ -5,7 +5,11 @@ BIN := bin
 PGBIN ?= /usr/lib/postgresql/15/bin
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/gobarman/barman/internal/cli/clikit.version=$(VERSION)
-TOOLS := barman barman-wal-compress barman-wal-ingest barman-basebackup barman-restore
+TOOLS := barman barman-wal-compress barman-wal-ingest barman-basebackup barman-restore barman-cloud
+# The barman-cloud-* tools: one binary, run by the name it is called by.
+CLOUD_TOOLS := barman-cloud-wal-archive barman-cloud-wal-restore barman-cloud-check-wal-archive \
+	barman-cloud-backup barman-cloud-restore barman-cloud-backup-list barman-cloud-backup-show \
+	barman-cloud-backup-delete barman-cloud-backup-keep
 
 .PHONY: all build deps test vet lint fuzz bench demo quickstart man clean tidy-check
 
@@ -16,6 +20,7 @@ all: build
 build:
 	@mkdir -p $(BIN)
 	CGO_ENABLED=0 $(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/ $(addprefix ./cmd/,$(TOOLS))
+	@for t in $(CLOUD_TOOLS); do ln -sfn barman-cloud $(BIN)/$$t; done
 
 # deps installs what the tests and the demo need and are missing:
 # PostgreSQL 15 (server, pgbench), OpenSSH server and client, rsync, and
