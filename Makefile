@@ -53,7 +53,9 @@ fuzz:
 # pg_basebackup, Barman 3.4 and pgBackRest on pgbench -s SCALE, retention
 # over 1,000 backups and 1,000,000 xlog.db lines against reading xlog.db and
 # Barman 3.4, and WAL streaming (receive-wal, asynchronous and synchronous)
-# against pg_receivewal under pgbench for D seconds per run.
+# against pg_receivewal under pgbench for D seconds per run, and the
+# barman-cloud-* tools against Barman 3.4's, pgBackRest's S3 repository and
+# aws s3 cp on a local Versity S3 Gateway.
 # N=16 SCALE=10 D=10 for a quick run.
 N ?= 64
 SCALE ?= 100
@@ -65,6 +67,7 @@ bench: deps build
 	scripts/bench-recover.sh -s $(SCALE)
 	scripts/bench-retention.sh
 	scripts/bench-receive-wal.sh -d $(D)
+	scripts/bench-cloud.sh -s $(SCALE)
 
 # The demo: a throwaway PostgreSQL 15, WAL archiving, a backup, pgbench,
 # and a point-in-time recovery checked row for row (scripts/demo.sh).
