@@ -135,8 +135,8 @@ start_s3() {
 	local d=$work/s3
 	mkdir -p "$d/data"
 	s3port=$(free_port)
-	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" \
-		-addext "subjectAltName=IP:127.0.0.1" -keyout "$d/key.pem" -out "$d/cert.pem" >/dev/null 2>&1 ||
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=localhost" \
+		-addext "subjectAltName=DNS:localhost,IP:127.0.0.1" -keyout "$d/key.pem" -out "$d/cert.pem" >/dev/null 2>&1 ||
 		die "openssl could not make a certificate"
 	chmod 0644 "$d/cert.pem" "$d/key.pem"
 	export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench-secret-key AWS_DEFAULT_REGION=us-east-1
@@ -171,7 +171,7 @@ start_cluster() {
 		repo1-type=s3
 		repo1-path=/repo
 		repo1-s3-bucket=pgbr
-		repo1-s3-endpoint=127.0.0.1
+		repo1-s3-endpoint=localhost
 		repo1-storage-port=$s3port
 		repo1-s3-uri-style=path
 		repo1-s3-region=us-east-1
@@ -252,7 +252,8 @@ measure() {
 	log "$(printf '%-24s %8.2f s  RSS %6.1f MiB' "$key" "${SECS[$key]}" "$(awk -v k="${RSS[$key]}" 'BEGIN { print k / 1024 }')")"
 }
 
-# check_start DIR: the restored data directory starts and answers.
+# check_start DIR: the restored data directory starts and answers (the WAL
+# of the backups comes from our archive: archive_command feeds ours).
 check_start() {
 	local dir=$1 p
 	p=$(free_port)
@@ -262,32 +263,36 @@ check_start() {
 	cat >>"$dir/postgresql.auto.conf" <<-EOF
 		port = $p
 		archive_mode = off
-		restore_command = 'false'
+		restore_command = 'env AWS_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY AWS_CA_BUNDLE=$AWS_CA_BUNDLE AWS_REGION=us-east-1 $BIN/barman-cloud-wal-restore --endpoint-url $ENDPOINT s3://ours/bench main %f %p'
 		recovery_target = 'immediate'
 		recovery_target_action = 'promote'
 	EOF
 	touch "$dir/recovery.signal"
-	as_pg "$PGBIN/pg_ctl" -D "$dir" -l "$dir.log" -t 300 -w start >/dev/null || die "the data directory restored in $dir does not start: $(tail -5 "$dir.log")"
+	local lg=$work/run/$(basename "$dir").log
+	as_pg "$PGBIN/pg_ctl" -D "$dir" -l "$lg" -t 300 -w start >/dev/null || die "the data directory restored in $dir does not start: $(tail -5 "$lg")"
 	local n
 	n=$(as_pg "$PGBIN/psql" -X -At -h 127.0.0.1 -p "$p" -U postgres -d postgres -c 'SELECT count(*) FROM pgbench_branches')
 	as_pg "$PGBIN/pg_ctl" -D "$dir" -m fast -w stop >/dev/null
 	[ "$n" = "$SCALE" ] || die "$dir: pgbench_branches has $n rows, want $SCALE"
-	rm -rf "$dir" "$dir.log"
+	rm -rf "$dir"
 }
 
+# Commands as arrays, so that /usr/bin/time runs them (not shell functions).
 ours() { "$BIN/$1" --endpoint-url "$ENDPOINT" "${@:2}"; }
 b34() { "/usr/bin/$1" --endpoint-url "$ENDPOINT" "${@:2}"; }
-pgbr() { as_pg pgbackrest "--config=$PGBR_CONF" --stanza=bench "$@"; }
-pgenv() { runuser -u "$PGUSER_OS" -- env AWS_ACCESS_KEY_ID="$AWS_ACCESS_KEY_ID" AWS_SECRET_ACCESS_KEY="$AWS_SECRET_ACCESS_KEY" \
-	AWS_CA_BUNDLE="$AWS_CA_BUNDLE" AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true "$@"; }
+set_cmds() {
+	PGBR=(runuser -u "$PGUSER_OS" -- pgbackrest "--config=$PGBR_CONF" --stanza=bench)
+	PGENV=(runuser -u "$PGUSER_OS" -- env AWS_ACCESS_KEY_ID="$AWS_ACCESS_KEY_ID" AWS_SECRET_ACCESS_KEY="$AWS_SECRET_ACCESS_KEY"
+		AWS_CA_BUNDLE="$AWS_CA_BUNDLE" AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true)
+}
 
 bench_backups() {
 	# barman-cloud-backup reads PGDATA: it runs as the PostgreSQL OS user.
-	measure backup-ours pgenv "$BIN/barman-cloud-backup" --endpoint-url "$ENDPOINT" -z -J 2 --immediate-checkpoint \
+	measure backup-ours "${PGENV[@]}" "$BIN/barman-cloud-backup" --endpoint-url "$ENDPOINT" -z -J 2 --immediate-checkpoint \
 		-h 127.0.0.1 -p "$port" -U postgres s3://ours/bench main
-	measure backup-barman34 pgenv /usr/bin/barman-cloud-backup --endpoint-url "$ENDPOINT" -z --immediate-checkpoint \
+	measure backup-barman34 "${PGENV[@]}" /usr/bin/barman-cloud-backup --endpoint-url "$ENDPOINT" -z --immediate-checkpoint \
 		-h 127.0.0.1 -p "$port" -U postgres s3://barman34/bench main
-	measure backup-pgbackrest pgbr --type=full --process-max=2 --compress-type=gz backup
+	measure backup-pgbackrest "${PGBR[@]}" --type=full --process-max=2 --compress-type=gz backup
 	# The floor: the bytes of our backup, uploaded by aws s3 cp.
 	local obj
 	obj=$(aws --endpoint-url "$ENDPOINT" s3 ls --recursive s3://ours/bench/main/base/ | awk '/data\.tar/ { print $4; exit }')
@@ -302,10 +307,10 @@ bench_restores() {
 	local id34 idours
 	idours=$(ours barman-cloud-backup-list --format json s3://ours/bench main | python3 -c 'import json,sys; print(json.load(sys.stdin)["backups_list"][-1]["backup_id"])')
 	id34=$(b34 barman-cloud-backup-list --format json s3://barman34/bench main | python3 -c 'import json,sys; print(json.load(sys.stdin)["backups_list"][-1]["backup_id"])')
-	measure restore-ours ours barman-cloud-restore -J 2 s3://ours/bench main "$idours" "$work/r-ours"
-	measure restore-barman34 b34 barman-cloud-restore s3://barman34/bench main "$id34" "$work/r-barman34"
+	measure restore-ours "$BIN/barman-cloud-restore" --endpoint-url "$ENDPOINT" -J 2 s3://ours/bench main "$idours" "$work/r-ours"
+	measure restore-barman34 /usr/bin/barman-cloud-restore --endpoint-url "$ENDPOINT" s3://barman34/bench main "$id34" "$work/r-barman34"
 	install -d -o "$PGUSER_OS" -m 0700 "$work/r-pgbr"
-	measure restore-pgbackrest pgbr --process-max=2 "--pg1-path=$work/r-pgbr" restore
+	measure restore-pgbackrest "${PGBR[@]}" --process-max=2 "--pg1-path=$work/r-pgbr" restore
 	measure download-aws-cp aws --endpoint-url "$ENDPOINT" s3 cp --quiet s3://floor/data.tar.gz "$work/floor.tar.gz"
 	rm -f "$work/floor.tar.gz"
 	for d in r-ours r-barman34 r-pgbr; do
@@ -359,7 +364,7 @@ goal() { # OURS THEIRS LIMIT
 report() {
 	echo
 	echo "bench-cloud: pgbench -s $SCALE, data directory $(mib "$DATA_BYTES") MiB, our backup $(mib "${OURS_BYTES:-0}") MiB (gzip), $NSEG WAL segments"
-	echo "S3: Versity S3 Gateway $("$VERSITYGW" --version 2>/dev/null | head -1 | awk '{print $NF}') on 127.0.0.1 over TLS; $(nproc) CPUs"
+	echo "S3: Versity S3 Gateway (posix backend, $VERSITYGW) on 127.0.0.1 over TLS; $(nproc) CPUs"
 	echo
 	printf '%-24s %9s %9s %9s\n' measurement seconds 'MiB/s' 'RSS MiB'
 	printf '%-24s %9s %9s %9s\n' ------------------------ --------- --------- ---------
@@ -388,6 +393,7 @@ chmod 0755 "$work"
 mkdir -p "$work/logs"
 start_s3
 start_cluster
+set_cmds
 bench_backups
 bench_restores
 bench_wal
