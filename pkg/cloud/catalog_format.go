@@ -2,7 +2,6 @@ package cloud
 
 import (
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf16"
@@ -334,14 +333,4 @@ func copyStatsLines(b *catalog.BackupInfo, nested func(k, v string)) {
 		value += fmt.Sprintf(" (%d jobs)", int64(w))
 	}
 	nested("Estimated throughput", value)
-}
-
-// sortedIDs returns the IDs of a set, sorted.
-func sortedIDs(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
