@@ -501,4 +501,3 @@ func prefixAll(prefix string, names []string) []string {
 	}
 	return out
 }
-
