@@ -108,6 +108,7 @@ func (f *fixture) same(t *testing.T, tool string, args ...string) string {
 	t.Helper()
 	out, errOut, code := f.run(t, tool, args...)
 	bout, berr, bcode := f.runBarman(t, tool, args...)
+	t.Logf("%s %q (exit %d):\n%s", tool, args, code, out)
 	if out != bout || code != bcode {
 		t.Errorf("%s %q:\nours (exit %d):\n%s%s\nBarman 3.4 (exit %d):\n%s%s", tool, args, code, out, errOut, bcode, bout, berr)
 	}
