@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -139,6 +141,13 @@ func TestCatalogAgainstBarman(t *testing.T) {
 	f := newFixture(t)
 	pgtest.Require(t, "Debian's barman-cli-cloud 3.4 (apt-get install barman-cli-cloud python3-boto3 python3-psycopg2)", "/usr/bin/barman-cloud-backup")
 	pg := pgtest.StartPostgres(t, pgtest.Options{ArchiveCommand: f.barmanCmd("barman-cloud-wal-archive", f.URL, catServer, "%p")})
+	tblspc := filepath.Join(pgtest.TempDir(t), "tblspc")
+	if err := os.Mkdir(tblspc, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	pgtest.ChownToOSUser(t, tblspc)
+	pg.SQL(t, "CREATE TABLESPACE ts LOCATION '"+tblspc+"'")
+	pg.SQL(t, "CREATE TABLE in_ts TABLESPACE ts AS SELECT generate_series(1, 1000) AS n")
 	names := []string{"alpha", "", "", "", "omega"}
 	var ids []string
 	last := ""
@@ -153,12 +162,20 @@ func TestCatalogAgainstBarman(t *testing.T) {
 		return pg.SQL(t, "SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver") >= seg
 	})
 	pg.Stop(t)
+	// A failed backup (JSON lists it, the console does not; it is never
+	// deleted, and is no previous backup).
+	failed := "20000101T000000"
+	if err := storage.Save(context.Background(), f.store(t, "backups"), "pg/base/"+failed+"/backup.info",
+		strings.NewReader("status=FAILED\nerror=failure for a test\nserver_name=cloud\nbackup_name=broken\n"), storage.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
 
 	// list and show, console and JSON.
 	for _, format := range []string{"console", "json"} {
 		f.same(t, "barman-cloud-backup-list", "--format", format, f.URL, catServer)
 		f.same(t, "barman-cloud-backup-show", "--format", format, f.URL, catServer, "alpha")
 		f.same(t, "barman-cloud-backup-show", "--format", format, f.URL, catServer, ids[2])
+		f.same(t, "barman-cloud-backup-show", "--format", format, f.URL, catServer, "broken")
 	}
 	if out, _, _ := f.run(t, "barman-cloud-backup-list", f.URL, catServer); strings.Count(out, "\n") != 6 || !strings.Contains(out, ids[0]) || !strings.Contains(out, "omega") {
 		t.Errorf("backup-list shows:\n%s\nwant a header and 5 backups", out)
@@ -215,6 +232,11 @@ func TestCatalogAgainstBarman(t *testing.T) {
 		t.Errorf("the REDUNDANCY 2 plan deletes the standalone backup %s or no WAL file:\n%s", ids[1], plan)
 	}
 	f.same(t, "barman-cloud-backup-delete", "--dry-run", "-b", ids[3], f.URL, catServer)
+	f.same(t, "barman-cloud-backup-delete", "--dry-run", "-r", "RECOVERY WINDOW OF 1 DAYS", f.URL, catServer)
+	f.same(t, "barman-cloud-backup-delete", "-b", "20010101T000000", f.URL, catServer)
+	if !strings.Contains(plan, "/base/"+ids[0]+"/16385.tar") && !strings.Contains(plan, "/base/"+ids[0]+"/1") {
+		t.Errorf("the plan deletes no tablespace archive:\n%s", plan)
+	}
 	if a, b := diff(before, f.keys(t, "backups")); a != nil || b != nil {
 		t.Fatalf("dry runs changed the bucket: removed %v, added %v", a, b)
 	}
@@ -233,7 +255,7 @@ func TestCatalogAgainstBarman(t *testing.T) {
 		}
 		f.same(t, "barman-cloud-backup-list", "--format", "json", copyURL, catServer)
 	}
-	if got := f.backupIDs(t, "copy"); !slices.Equal(got, []string{ids[1]}) {
+	if got := f.backupIDs(t, "copy"); !slices.Equal(got, []string{failed, ids[1]}) {
 		t.Errorf("after the deletes the backups are %v, want the kept %s alone", got, ids[1])
 	}
 	if gone, _ := diff(before, f.keys(t, "copy")); len(gone) < 10 || !slices.ContainsFunc(gone, func(k string) bool { return strings.Contains(k, "/wals/") }) {
