@@ -104,3 +104,8 @@ func (c *Catalogue) ReleaseKeep(id string) error {
 	c.cacheKeep(id, "", false)
 	return nil
 }
+
+// RememberKeep records backup id's keep annotation as read elsewhere (the
+// cloud catalogue keeps its annotations in object storage): KeepTarget
+// then answers from it without reading the disk.
+func (c *Catalogue) RememberKeep(id, target string, kept bool) { c.cacheKeep(id, target, kept) }
