@@ -15,7 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gobarman/barman/pkg/storage/s3store"
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
 )
 
 // S3 is a real S3-compatible server (Versity S3 Gateway, posix backend) on
@@ -125,32 +126,16 @@ func (s *S3) Env() []string {
 		"AWS_DEFAULT_REGION=us-east-1", "AWS_REGION=us-east-1", "AWS_EC2_METADATA_DISABLED=true"}
 }
 
-// Store returns a store on bucket (created if missing) under prefix.
-func (s *S3) Store(t testing.TB, bucket, prefix string) *s3store.Store {
-	t.Helper()
-	for _, kv := range s.Env() {
-		k, v, _ := cut(kv)
-		t.Setenv(k, v)
-	}
-	st, err := s3store.New(s3store.Config{Bucket: bucket, Prefix: prefix, Endpoint: s.Endpoint(), Retries: 2})
-	if err != nil {
-		t.Fatalf("pgtest: %v", err)
-	}
-	if err := st.CreateBucket(context.Background()); err != nil {
-		t.Fatalf("pgtest: %v", err)
-	}
-	return st
-}
-
 // MakeBucket creates a bucket.
 func (s *S3) MakeBucket(t testing.TB, bucket string) {
 	t.Helper()
-	st, err := s3store.New(s3store.Config{Bucket: bucket, Endpoint: s.Endpoint(), Retries: 2})
+	c, err := minio.New(net.JoinHostPort(s.Host, strconv.Itoa(s.Port)), &minio.Options{
+		Creds: credentials.NewStaticV4(s.AccessKey, s.SecretKey, ""), Region: "us-east-1"})
 	if err == nil {
-		err = withEnv(s.Env(), func() error { return st.CreateBucket(context.Background()) })
+		err = c.MakeBucket(context.Background(), bucket, minio.MakeBucketOptions{Region: "us-east-1"})
 	}
 	if err != nil {
-		t.Fatalf("pgtest: %v", err)
+		t.Fatalf("pgtest: creating bucket %s: %v", bucket, err)
 	}
 }
 
@@ -183,37 +168,4 @@ func (s *S3) Start(t testing.TB) {
 	if err != nil {
 		t.Fatalf("pgtest: restarting versitygw: %v\n%s", err, tail(s.LogFile, 20))
 	}
-}
-
-func cut(kv string) (string, string, bool) {
-	for i := range len(kv) {
-		if kv[i] == '=' {
-			return kv[:i], kv[i+1:], true
-		}
-	}
-	return kv, "", false
-}
-
-// withEnv runs fn with env set in the process environment, restoring it after.
-func withEnv(env []string, fn func() error) error {
-	old := map[string]*string{}
-	for _, kv := range env {
-		k, v, _ := cut(kv)
-		if prev, ok := os.LookupEnv(k); ok {
-			old[k] = &prev
-		} else {
-			old[k] = nil
-		}
-		os.Setenv(k, v)
-	}
-	defer func() {
-		for k, v := range old {
-			if v == nil {
-				os.Unsetenv(k)
-			} else {
-				os.Setenv(k, *v)
-			}
-		}
-	}()
-	return fn()
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
 	"github.com/gobarman/barman/internal/pgtest"
+	"github.com/gobarman/barman/internal/s3test"
 	engine "github.com/gobarman/barman/pkg/cloud"
 	"github.com/gobarman/barman/pkg/storage"
 	"github.com/gobarman/barman/pkg/storage/s3store"
@@ -57,7 +58,7 @@ func (f *fixture) barmanBackup(t *testing.T, pg *pgtest.Postgres, url, last, nam
 
 func (f *fixture) store(t *testing.T, bucket string) *s3store.Store {
 	t.Helper()
-	return f.S3.Store(t, bucket, "cluster")
+	return s3test.Store(t, f.S3, bucket, "cluster")
 }
 
 // backupIDs lists the backups of catServer in bucket with our engine.
@@ -78,7 +79,7 @@ func (f *fixture) backupIDs(t *testing.T, bucket string) []string {
 func (f *fixture) keys(t *testing.T, bucket string) []string {
 	t.Helper()
 	var out []string
-	err := f.S3.Store(t, bucket, "").List(context.Background(), "", storage.ListOptions{}, func(i storage.Info) error {
+	err := s3test.Store(t, f.S3, bucket, "").List(context.Background(), "", storage.ListOptions{}, func(i storage.Info) error {
 		out = append(out, i.Name)
 		return nil
 	})
@@ -92,7 +93,7 @@ func (f *fixture) keys(t *testing.T, bucket string) []string {
 func (f *fixture) copyBucket(t *testing.T, from, to string) {
 	t.Helper()
 	ctx := context.Background()
-	src, dst := f.S3.Store(t, from, ""), f.S3.Store(t, to, "")
+	src, dst := s3test.Store(t, f.S3, from, ""), s3test.Store(t, f.S3, to, "")
 	for _, k := range f.keys(t, from) {
 		data, err := storage.ReadAll(ctx, src, k)
 		if err == nil {

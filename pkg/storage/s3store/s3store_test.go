@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/gobarman/barman/internal/pgtest"
+	"github.com/gobarman/barman/internal/s3test"
 	"github.com/gobarman/barman/pkg/storage"
 	"github.com/gobarman/barman/pkg/storage/s3store"
 	"github.com/gobarman/barman/pkg/storage/storagetest"
@@ -22,7 +23,7 @@ func TestConformance(t *testing.T) {
 	n := 0
 	storagetest.Run(t, func(t *testing.T) storage.Storage {
 		n++
-		return srv.Store(t, "conf", "p"+strings.Repeat("x", n%3)+"/"+t.Name()[len("TestConformance/"):])
+		return s3test.Store(t, srv, "conf", "p"+strings.Repeat("x", n%3)+"/"+t.Name()[len("TestConformance/"):])
 	})
 }
 
@@ -30,7 +31,7 @@ func TestConformance(t *testing.T) {
 // and checks that a corrupted object is refused by name.
 func TestMultipart(t *testing.T) {
 	srv := pgtest.StartS3(t)
-	st := srv.Store(t, "multi", "pre")
+	st := s3test.Store(t, srv, "multi", "pre")
 	ctx := context.Background()
 	big := bytes.Repeat([]byte("0123456789abcdef"), (s3store.DefaultPartSize*5/2)/16+3)
 	if err := storage.Save(ctx, st, "big", bytes.NewReader(big), storage.CreateOptions{}); err != nil {
@@ -70,7 +71,7 @@ func TestMultipart(t *testing.T) {
 // server are told apart.
 func TestErrorKinds(t *testing.T) {
 	srv := pgtest.StartS3(t)
-	srv.Store(t, "exists", "")
+	s3test.Store(t, srv, "exists", "")
 	ctx := context.Background()
 	st, err := s3store.New(s3store.Config{Bucket: "missing", Endpoint: srv.Endpoint(), Retries: 1})
 	if err != nil {
