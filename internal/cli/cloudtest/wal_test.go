@@ -96,18 +96,22 @@ func TestWALArchivePostgres(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s archived, but not in pg_wal (wal_keep_size): %v", name, err)
 		}
+		ext := ""
 		if len(name) == 24 {
 			segments++
 			matches, _ := filepath.Glob(f.object("pg/wals/" + name[:16] + "/" + name + ".*"))
 			for _, m := range matches {
-				exts[filepath.Ext(m)]++
+				ext = filepath.Ext(m)
+				exts[ext]++
 			}
 		}
 		restoreSame(t, f, false, name, want)
-		if segments%8 == 1 {
+		// Barman's snappy does not work here (see brokenSnappy).
+		if ext == ".gz" && exts[ext]%4 == 1 {
 			restoreSame(t, f, true, name, want)
 		}
 	}
+	t.Logf("%d segments archived and restored, objects by suffix %v", segments, exts)
 	if segments < 10 || exts[".gz"] == 0 || exts[".snappy"] == 0 || exts[".gz"]+exts[".snappy"] != segments {
 		t.Fatalf("%d segments archived, objects by suffix %v: want at least 10, each once, in .gz and .snappy", segments, exts)
 	}
