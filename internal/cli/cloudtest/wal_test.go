@@ -296,26 +296,38 @@ func TestWALRestoreExitCodes(t *testing.T) {
 		})
 	}
 
-	t.Run("corrupt object", func(t *testing.T) {
-		key := "pg/wals/0000000100000000/" + seg3 + ".gz"
-		obj := f.object(key)
-		data, err := os.ReadFile(obj)
-		if err != nil {
-			t.Fatal(err)
-		}
-		data[len(data)/2] ^= 0xFF
-		if err := os.WriteFile(obj, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		destDir := t.TempDir()
-		_, errOut, code := f.run(t, walRestoreTool, f.URL, "pg", seg3, filepath.Join(destDir, "RECOVERYXLOG"))
-		if code != 1 || !strings.Contains(errOut, key) {
-			t.Fatalf("exit %d, want 1 naming %s:\n%s", code, key, errOut)
-		}
-		if ents, _ := os.ReadDir(destDir); len(ents) != 0 {
-			t.Fatalf("left at the destination: %v", ents)
-		}
-	})
+	// A byte flipped in the middle: gzip's own CRC catches it; in an
+	// uncompressed segment only the store's checksum does.
+	seg4 := "000000010000000000000004"
+	p4, _ := synthSeg(t, dir, seg4, synthSysID, 2)
+	if _, errOut, code := f.run(t, walArchiveTool, f.URL, "pg", p4); code != 0 {
+		t.Fatalf("archive: exit %d\n%s", code, errOut)
+	}
+	for _, c := range []struct{ name, key string }{
+		{seg3, "pg/wals/0000000100000000/" + seg3 + ".gz"},
+		{seg4, "pg/wals/0000000100000000/" + seg4},
+	} {
+		t.Run("corrupt "+c.key, func(t *testing.T) {
+			obj := f.object(c.key)
+			data, err := os.ReadFile(obj)
+			if err != nil {
+				t.Fatal(err)
+			}
+			data[len(data)/2] ^= 0xFF
+			if err := os.WriteFile(obj, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			destDir := t.TempDir()
+			_, errOut, code := f.run(t, walRestoreTool, f.URL, "pg", c.name, filepath.Join(destDir, "RECOVERYXLOG"))
+			if code != 1 || !strings.Contains(errOut, c.key) {
+				t.Fatalf("exit %d, want 1 naming %s:\n%s", code, c.key, errOut)
+			}
+			t.Logf("refused: %s", errOut)
+			if ents, _ := os.ReadDir(destDir); len(ents) != 0 {
+				t.Fatalf("left at the destination: %v", ents)
+			}
+		})
+	}
 
 	t.Run("endpoint down", func(t *testing.T) {
 		f.S3.Stop(t)
