@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/gobarman/barman/pkg/compress"
@@ -307,5 +308,43 @@ func TestCheckWALArchive(t *testing.T) {
 	st.Remove(ctx, "pg/wals/00000002.history")
 	if err := check(0); !errors.Is(err, ErrArchiveNotUsable) || !strings.Contains(err.Error(), "pg/identity.json") {
 		t.Errorf("emptied archive with an identity: %v", err)
+	}
+}
+
+// TestArchiveConcurrent: writers of one name with two contents race; one
+// content wins, its writers succeed, the others are refused, and the
+// stored object is the winners'.
+func TestArchiveConcurrent(t *testing.T) {
+	st := &storage.Memory{}
+	a, b := synth(t, seg3, testSysID, 1), synth(t, seg3, testSysID, 2)
+	dir := t.TempDir()
+	pa, pb := writeFile(t, dir, seg3, a), writeFile(t, t.TempDir(), seg3, b)
+	errs := make([]error, 8)
+	var wg sync.WaitGroup
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p := pa
+			if i%2 == 1 {
+				p = pb
+			}
+			_, errs[i] = ArchiveWAL(context.Background(), st, p, ArchiveOptions{Server: "pg", Compression: compress.Gzip})
+		}()
+	}
+	wg.Wait()
+	dest := filepath.Join(t.TempDir(), "x")
+	if err := RestoreWAL(context.Background(), st, seg3, dest, RestoreOptions{Server: "pg"}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := os.ReadFile(dest)
+	winner := 0
+	if bytes.Equal(got, b) {
+		winner = 1
+	}
+	for i, err := range errs {
+		if i%2 == winner && err != nil || i%2 != winner && !errors.Is(err, ErrRefused) {
+			t.Errorf("writer %d (content %d, stored %d): %v", i, i%2, winner, err)
+		}
 	}
 }
