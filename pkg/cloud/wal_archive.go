@@ -61,7 +61,7 @@ func ArchiveWAL(ctx context.Context, st storage.Storage, walPath string, opts Ar
 		return ArchiveResult{}, fmt.Errorf("read WAL file: %w", err)
 	}
 	l := Layout{Server: opts.Server}
-	if err := checkArchived(ctx, st, l, walPath, n, data); err != nil {
+	if err := checkArchived(ctx, st, l, walPath, n, data, opts.Log); err != nil {
 		return ArchiveResult{}, err
 	}
 	if res, done, err := compareArchived(ctx, st, l, name, data, opts.Log); done || err != nil {
@@ -98,7 +98,7 @@ func ArchiveWAL(ctx context.Context, st storage.Storage, walPath string, opts Ar
 // checkArchived checks that data is the WAL file n names and, for a
 // segment, one of the archived cluster, recording the cluster's identity
 // with the first segment.
-func checkArchived(ctx context.Context, st storage.Storage, l Layout, walPath string, n walname.Name, data []byte) error {
+func checkArchived(ctx context.Context, st storage.Storage, l Layout, walPath string, n walname.Name, data []byte, log Logf) error {
 	name := n.String()
 	var exp walfile.Expect
 	id, known, err := LoadIdentity(ctx, st, l)
@@ -131,6 +131,7 @@ func checkArchived(ctx context.Context, st storage.Storage, l Layout, walPath st
 		_, err := walfile.Check(name, data, int64(len(data)), walfile.Expect{SystemID: rec.SystemID, SegmentSize: rec.SegmentSize})
 		return notWAL(walPath, err, true, l, rec)
 	}
+	log.printf("Recorded the archived cluster in %s: system identifier %d, %d-byte segments", l.IdentityKey(), rec.SystemID, rec.SegmentSize)
 	return nil
 }
 

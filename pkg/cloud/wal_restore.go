@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/gobarman/barman/pkg/compress"
 	"github.com/gobarman/barman/pkg/fsutil"
@@ -169,6 +170,7 @@ func prefetch(ctx context.Context, st storage.Storage, l Layout, n walname.Name,
 		opts.Log.printf("WARNING: no prefetch: %v", err)
 		return
 	}
+	removeStaleTemps(opts.SpoolDir, time.Hour)
 	var wg sync.WaitGroup
 	next := n
 	for range opts.Parallel - 1 {
@@ -185,6 +187,20 @@ func prefetch(ctx context.Context, st storage.Storage, l Layout, n walname.Name,
 		}(next)
 	}
 	wg.Wait()
+}
+
+// removeStaleTemps removes the temporary files of prefetches that were
+// interrupted (killed) more than age ago.
+func removeStaleTemps(spool string, age time.Duration) {
+	ents, _ := os.ReadDir(spool)
+	for _, e := range ents {
+		if !fsutil.IsTemp(e.Name()) {
+			continue
+		}
+		if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > age {
+			os.Remove(filepath.Join(spool, e.Name()))
+		}
+	}
 }
 
 func prefetchOne(ctx context.Context, st storage.Storage, l Layout, seg walname.Name, spool string) error {

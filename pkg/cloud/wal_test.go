@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gobarman/barman/pkg/compress"
 	"github.com/gobarman/barman/pkg/storage"
@@ -346,5 +347,29 @@ func TestArchiveConcurrent(t *testing.T) {
 		if i%2 == winner && err != nil || i%2 != winner && !errors.Is(err, ErrRefused) {
 			t.Errorf("writer %d (content %d, stored %d): %v", i, i%2, winner, err)
 		}
+	}
+}
+
+// TestPrefetchStaleTemps: a prefetch removes the temporary files that
+// killed prefetches left more than an hour ago, and only those.
+func TestPrefetchStaleTemps(t *testing.T) {
+	ctx := context.Background()
+	st := &storage.Memory{}
+	if _, err := archive(t, st, seg3, synth(t, seg3, testSysID, 1), compress.Gzip); err != nil {
+		t.Fatal(err)
+	}
+	spool := t.TempDir()
+	old := writeFile(t, spool, ".000000010000000000000009.tmp-1", []byte("x"))
+	recent := writeFile(t, spool, ".00000001000000000000000A.tmp-2", []byte("x"))
+	past := time.Now().Add(-2 * time.Hour)
+	os.Chtimes(old, past, past)
+	if err := RestoreWAL(ctx, st, seg3, filepath.Join(t.TempDir(), "x"), RestoreOptions{Server: "pg", Parallel: 2, SpoolDir: spool}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(old); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("stale temporary file kept: %v", err)
+	}
+	if _, err := os.Stat(recent); err != nil {
+		t.Errorf("recent temporary file removed: %v", err)
 	}
 }
