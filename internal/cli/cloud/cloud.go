@@ -27,6 +27,10 @@ const (
 	ExitNetwork   = 2 // the store could not be reached
 	ExitCLI       = 3 // command-line error
 	ExitGeneral   = 4 // any other error
+	// ExitDamaged is barman-cloud-wal-restore's status for a damaged WAL
+	// object: above 125, so that PostgreSQL aborts the recovery instead of
+	// ending it there as if the archive ended (ours; Barman exits 1 or 4).
+	ExitDamaged = 128
 )
 
 // Env is what a tool runs with.

@@ -59,7 +59,11 @@ func (c *walRestore) run(ctx context.Context, env *Env) error {
 		env.Log.Infof("WAL file %s for server %s does not exists", c.WALName, c.Server)
 		return &ExitError{Code: ExitOperation}
 	case errors.Is(err, engine.ErrRefused):
-		return operationError(err)
+		// The archive holds a damaged object (checksum, decompression,
+		// WAL header) under this name: an exit status above 125 makes
+		// PostgreSQL abort the recovery, where 1 (Barman's) would make it
+		// take the damage for the end of the archive and promote early.
+		return &ExitError{Code: ExitDamaged, Err: err}
 	}
 	return err
 }

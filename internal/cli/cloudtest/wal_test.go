@@ -319,8 +319,8 @@ func TestWALRestoreExitCodes(t *testing.T) {
 			}
 			destDir := t.TempDir()
 			_, errOut, code := f.run(t, walRestoreTool, f.URL, "pg", c.name, filepath.Join(destDir, "RECOVERYXLOG"))
-			if code != 1 || !strings.Contains(errOut, c.key) {
-				t.Fatalf("exit %d, want 1 naming %s:\n%s", code, c.key, errOut)
+			if code != 128 || !strings.Contains(errOut, c.key) {
+				t.Fatalf("exit %d, want 128 (PostgreSQL aborts the recovery) naming %s:\n%s", code, c.key, errOut)
 			}
 			t.Logf("refused: %s", errOut)
 			if ents, _ := os.ReadDir(destDir); len(ents) != 0 {
