@@ -9,6 +9,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -305,6 +306,7 @@ func (r *restoreRun) run(ctx context.Context, st storage.Storage, archives []Bac
 	exs := map[string]*extractor{}
 	for d, root := range roots {
 		exs[d] = newExtractor(root, d)
+		exs[d].created = slices.Contains(r.created, d)
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(r.opt.Jobs)

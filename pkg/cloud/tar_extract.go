@@ -25,9 +25,10 @@ import (
 // extracted into one directory at once: directory modes and times are
 // applied by finish, once every file is in place (as tar does).
 type extractor struct {
-	root  *os.Root
-	dir   string
-	owner bool // running as root: restore the owners, as Python's tarfile does
+	root    *os.Root
+	dir     string
+	owner   bool // running as root: restore the owners, as Python's tarfile does
+	created bool // the restore created dir
 
 	mu   sync.Mutex
 	dirs []dirMeta
@@ -198,11 +199,33 @@ func (e *extractor) id(kind, name string, def int) int {
 	return id
 }
 
+func (e *extractor) hasRoot() bool {
+	for _, d := range e.dirs {
+		if d.rel == "." {
+			return true
+		}
+	}
+	return false
+}
+
 // finish applies the directories' modes, owners and times, deepest first.
 func (e *extractor) finish() error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	sort.Slice(e.dirs, func(i, j int) bool { return strings.Count(e.dirs[i].rel, "/") > strings.Count(e.dirs[j].rel, "/") })
+	if e.created && !e.hasRoot() {
+		// A tablespace's archive (Barman's) may have no "." member: the
+		// directory made for it takes the owner of its top directory,
+		// PG_<major>_<catversion>, so PostgreSQL can enter it.
+		for _, d := range e.dirs {
+			if !strings.Contains(d.rel, "/") {
+				top := d
+				top.rel, top.mode = ".", 0o700
+				e.dirs = append(e.dirs, top)
+				break
+			}
+		}
+	}
 	for _, d := range e.dirs {
 		if d.rel == "." && d.mode&0o700 != 0o700 {
 			d.mode |= 0o700
