@@ -38,7 +38,7 @@ var ErrNotEmpty = errors.New("already exists and it is not empty")
 var ErrNoBackup = errors.New("does not exist")
 
 // ErrUnknownName: the name matches no backup (Barman: an exception, exit 4).
-var ErrUnknownName = errors.New("unknown backup")
+var ErrUnknownName = errors.New("Unknown backup") //nolint:staticcheck // Barman's message
 
 var backupIDPattern = regexp.MustCompile(`^\d{8}T\d{6}$`)
 

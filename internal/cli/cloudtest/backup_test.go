@@ -415,7 +415,7 @@ func TestCloudBackupFaults(t *testing.T) {
 func (c *cluster) start(t *testing.T, args ...string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(filepath.Join(c.f.Tools, "barman-cloud-backup"),
-		append(append(append([]string{"--endpoint-url", c.f.S3.Endpoint(), "-J", "1"}, c.conn()...), args...), c.f.URL, server)...)
+		append(append(append([]string{"--endpoint-url", c.f.S3.Endpoint(), "-J", "1", "--immediate-checkpoint"}, c.conn()...), args...), c.f.URL, server)...)
 	cmd.Env = append(os.Environ(), c.f.Env()...)
 	cmd.Stderr = &strings.Builder{}
 	if err := cmd.Start(); err != nil {
