@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"runtime/debug"
 	"strconv"
 	"strings"
 
@@ -197,6 +198,10 @@ func (c *backupCmd) run(ctx context.Context, env *Env) error {
 	if err != nil {
 		return cliError(err)
 	}
+	// The live memory is about (jobs+1) parts of the upload plus the
+	// compressors' blocks; a soft limit makes the collector return the
+	// garbage of finished parts and archives before the heap doubles.
+	debug.SetMemoryLimit(memoryLimit(c.Jobs, partSize(maxSize)))
 	if err := engine.CheckServerName(c.Server); err != nil {
 		return cliError(err)
 	}
@@ -236,6 +241,13 @@ func (c *backupCmd) run(ctx context.Context, env *Env) error {
 		return &ExitError{Code: ExitOperation}
 	}
 	return &ExitError{Code: ExitGeneral, Err: fmt.Errorf("Barman cloud backup exception: %w", err)}
+}
+
+// memoryLimit is the soft memory limit of a backup: the parts buffered
+// for the upload (jobs in flight and the one being filled) and 32 MiB for
+// the compressors and the rest.
+func memoryLimit(jobs int, part int64) int64 {
+	return int64(jobs+1)*part + 32<<20
 }
 
 func firstLineOf(err error) string {
