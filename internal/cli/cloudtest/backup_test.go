@@ -339,6 +339,29 @@ func TestCloudBackupFaults(t *testing.T) {
 		}
 	})
 
+	t.Run("SIGTERM", func(t *testing.T) {
+		before := c.ids(t)
+		cmd := c.start(t, "-j")
+		c.awaitCopy(t)
+		if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		err := cmd.Wait()
+		stderr := cmd.Stderr.(*strings.Builder).String()
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 || !strings.Contains(stderr, "Backup failed uploading data") {
+			t.Fatalf("SIGTERM: %v, want exit 1 and Barman's message\n%s", err, stderr)
+		}
+		id := c.newID(t, before)
+		if info := c.info(t, id); info.Status() != catalog.StatusFailed || !strings.HasPrefix(info.ErrorMessage(), "failure uploading data (") {
+			t.Fatalf("interrupted backup: status %s, error %q; want FAILED, failure uploading data (...)", info.Status(), info.ErrorMessage())
+		}
+		// Barman 3.4's backup-list shows only DONE backups.
+		out, _, code := f.runBarman(t, "barman-cloud-backup-list", f.URL, server)
+		if code != 0 || strings.Contains(out, id) {
+			t.Errorf("Barman's backup-list shows the failed backup %s (exit %d):\n%s", id, code, out)
+		}
+	})
+
 	t.Run("S3 restarted", func(t *testing.T) {
 		before := c.ids(t)
 		want := c.count
