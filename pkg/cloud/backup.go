@@ -100,7 +100,9 @@ func Backup(ctx context.Context, st storage.Storage, opt BackupOptions) (*catalo
 		return nil, fmt.Errorf("unsupported PostgreSQL version %d: expecting 15 or above", sess.Meta.Version)
 	}
 	b := &backupRun{ctx: ctx, st: st, opt: opt, sess: sess, layout: Layout{Server: opt.Server}, began: time.Now()}
-	b.id = opt.Now().Format("20060102T150405")
+	if b.id, err = freshID(ctx, st, b.layout, opt.Now); err != nil {
+		return nil, err
+	}
 	b.info = catalog.NewBackupInfo(b.id, "cloud", "")
 	b.info.SetNone(catalog.KeyMode)
 	b.info.SetString(catalog.KeySystemID, sess.Meta.SystemID)
@@ -125,6 +127,33 @@ func Backup(ctx context.Context, st storage.Storage, opt BackupOptions) (*catalo
 	b.logEnd()
 	return b.info, nil
 }
+
+// freshID is a backup ID (the local time to the second) under which
+// nothing is stored yet: a second backup started within the same second
+// waits for the next one rather than mix its archives with the first's.
+func freshID(ctx context.Context, st storage.Storage, l Layout, now func() time.Time) (string, error) {
+	for {
+		id := now().Format("20060102T150405")
+		used := false
+		err := st.List(ctx, l.BackupDir(id), storage.ListOptions{}, func(storage.Info) error {
+			used = true
+			return errStop
+		})
+		if err != nil && !errors.Is(err, errStop) {
+			return "", err
+		}
+		if !used {
+			return id, nil
+		}
+		select {
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case <-time.After(time.Until(now().Truncate(time.Second).Add(time.Second))):
+		}
+	}
+}
+
+var errStop = errors.New("stop")
 
 // backupRun is one backup in progress.
 type backupRun struct {
