@@ -130,6 +130,7 @@ func (c *cluster) info(t *testing.T, id string) *catalog.BackupInfo {
 	if err != nil {
 		t.Fatal(err)
 	}
+	info.ID = id
 	return info
 }
 
@@ -252,7 +253,7 @@ func TestCloudBackupRestore(t *testing.T) {
 
 	t.Run("ours-restores-barman", func(t *testing.T) {
 		before := c.ids(t)
-		if out, errOut, code := f.runBarman(t, "barman-cloud-backup", append(c.conn(), "-z", f.URL, server)...); code != 0 {
+		if out, errOut, code := f.runBarman(t, "barman-cloud-backup", append(c.conn(), "-z", "--immediate-checkpoint", f.URL, server)...); code != 0 {
 			t.Fatalf("Barman's backup: exit %d\n%s%s", code, out, errOut)
 		}
 		id := c.newID(t, before)
@@ -282,6 +283,10 @@ func TestCloudBackupRestore(t *testing.T) {
 		out, errOut, code := f.runBarman(t, "barman-cloud-backup-list", f.URL, server)
 		if code != 0 || !strings.Contains(out, ours.ID) {
 			t.Errorf("Barman's backup-list does not show our backup %s: exit %d\n%s%s", ours.ID, code, out, errOut)
+		}
+		out, errOut, code = f.runBarman(t, "barman-cloud-backup-show", f.URL, server, ours.ID)
+		if code != 0 || !strings.Contains(out, ours.EndWAL()) || !strings.Contains(out, "DONE") {
+			t.Errorf("Barman's backup-show of our backup %s: exit %d\n%s%s", ours.ID, code, out, errOut)
 		}
 	})
 }
