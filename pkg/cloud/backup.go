@@ -36,7 +36,11 @@ type BackupOptions struct {
 	MaxArchiveSize int64  // -S: a new archive is started past this many compressed bytes
 	Name           string // -n: backup_name
 	Jobs           int    // -J: recorded in copy_stats (the store uploads the parts)
-	Log            Logger
+	// LaneStore, when set, is the store with half the parts in flight
+	// per upload that two archives of a root written at once go to
+	// (only for a root larger than MaxArchiveSize).
+	LaneStore storage.Storage
+	Log       Logger
 	// Now gives the backup ID (local time, as Barman); nil: time.Now.
 	Now func() time.Time
 }
@@ -287,5 +291,5 @@ func (b *backupRun) copyStats() catalog.PyDict {
 }
 
 func (b *backupRun) newSet(root string) *archiveSet {
-	return &archiveSet{ctx: b.ctx, st: b.st, layout: b.layout, id: b.id, root: root, algo: b.opt.Compression, max: b.opt.MaxArchiveSize}
+	return &archiveSet{ctx: b.ctx, st: b.st, layout: b.layout, id: b.id, root: root, algo: b.opt.Compression, max: b.opt.MaxArchiveSize, seq: &seq{}}
 }

@@ -2,6 +2,7 @@ package cloud
 
 import (
 	"archive/tar"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +14,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/gobarman/barman/pkg/basebackup"
 )
@@ -35,23 +38,20 @@ func (b *backupRun) copyData() (*archiveSet, error) {
 		}
 		root := strconv.FormatUint(uint64(t.OID), 10)
 		skip = append(skip, "pg_tblspc/"+root)
-		set := b.newSet(root)
-		b.opt.Log.Infof("Uploading '%s' directory '%s' as '%s'", t.Name, t.Location, path.Base(set.layout.ArchiveName(b.id, root, 0, set.algo)))
-		it := itemStats{root: t.Name, start: time.Now()}
 		excluded := func(rel string) bool { return basebackup.ExcludedInTablespace(rel, vdir) }
-		if err := newFeeder(set).tree(t.Location, excluded); err != nil {
-			set.abort()
+		sets := b.newSets(root, t.Location, excluded)
+		b.opt.Log.Infof("Uploading '%s' directory '%s' as '%s'", t.Name, t.Location, path.Base(b.layout.ArchiveName(b.id, root, 0, b.opt.Compression)))
+		it := itemStats{root: t.Name, start: time.Now()}
+		if err := lanes(b.ctx, t.Location, excluded, sets); err != nil {
+			abortAll(sets)
 			return nil, err
 		}
-		if err := set.close(); err != nil {
+		if err := closeAll(sets); err != nil {
 			return nil, err
 		}
 		it.end = time.Now()
 		b.items = append(b.items, it)
 	}
-	set := b.newSet("data")
-	b.opt.Log.Infof("Uploading 'pgdata' directory '%s' as '%s'", pgdata, path.Base(set.layout.ArchiveName(b.id, "data", 0, set.algo)))
-	b.items = append(b.items, itemStats{root: "pgdata", start: time.Now()})
 	excluded := func(rel string) bool {
 		if basebackup.Excluded(rel) {
 			return true
@@ -63,8 +63,17 @@ func (b *backupRun) copyData() (*archiveSet, error) {
 		}
 		return false
 	}
+	sets := b.newSets("data", pgdata, excluded)
+	set := sets[0]
+	b.opt.Log.Infof("Uploading 'pgdata' directory '%s' as '%s'", pgdata, path.Base(b.layout.ArchiveName(b.id, "data", 0, b.opt.Compression)))
+	b.items = append(b.items, itemStats{root: "pgdata", start: time.Now()})
+	err := lanes(b.ctx, pgdata, excluded, sets)
+	if err == nil {
+		// The lanes but the first end here; pg_control, read once every
+		// other file was, goes in the first's archive.
+		err = closeAll(sets[1:])
+	}
 	f := newFeeder(set)
-	err := f.tree(pgdata, excluded)
 	if err == nil {
 		b.opt.Log.Infof("Uploading 'pg_control' file from '%s' to '%s' with path 'global/pg_control'", filepath.Join(pgdata, "global/pg_control"), path.Base(set.layout.ArchiveName(b.id, "data", 0, set.algo)))
 		err = f.file(filepath.Join(pgdata, "global", "pg_control"), "global/pg_control", false)
@@ -73,10 +82,42 @@ func (b *backupRun) copyData() (*archiveSet, error) {
 		err = b.configFiles(f, pgdata)
 	}
 	if err != nil {
-		set.abort()
+		abortAll(sets)
 		return nil, err
 	}
 	return set, nil
+}
+
+// newSets returns the archive sets that write a root: two lanes, each
+// with half the upload jobs, when the root's files are larger than
+// MaxArchiveSize (it will be split, so bzip2 and the uploads of the
+// archives run in parallel), one otherwise.
+func (b *backupRun) newSets(root, dir string, excluded func(string) bool) []*archiveSet {
+	first := b.newSet(root)
+	if b.opt.LaneStore == nil || treeSize(dir, excluded) <= b.opt.MaxArchiveSize {
+		return []*archiveSet{first}
+	}
+	first.st = b.opt.LaneStore
+	second := b.newSet(root)
+	second.st, second.seq = b.opt.LaneStore, first.seq
+	b.opt.Log.Infof("'%s' is larger than the maximum archive size: two archives are written at once", dir)
+	return []*archiveSet{first, second}
+}
+
+func closeAll(sets []*archiveSet) error {
+	for i, s := range sets {
+		if err := s.close(); err != nil {
+			abortAll(sets[i+1:])
+			return err
+		}
+	}
+	return nil
+}
+
+func abortAll(sets []*archiveSet) {
+	for _, s := range sets {
+		s.abort()
+	}
 }
 
 // configFiles adds the configuration files kept outside PGDATA under
@@ -106,11 +147,17 @@ type feeder struct {
 
 func newFeeder(set *archiveSet) *feeder { return &feeder{set: set, buf: make([]byte, 256<<10)} }
 
-// tree adds the directory root and what is under it, but the excluded
-// paths (relative, "/"-separated; an excluded directory is left out with
-// its content). Files and directories that vanish meanwhile are skipped:
+// entry is one path to add to an archive.
+type entry struct {
+	p, rel string
+	kind   byte // 'd' directory, 'l' symlink, 'f' regular file
+}
+
+// walk calls visit for root and what is under it, but the excluded paths
+// (relative, "/"-separated; an excluded directory is left out with its
+// content). Files and directories that vanish meanwhile are skipped:
 // PostgreSQL drops them during a backup, and WAL replay recreates them.
-func (f *feeder) tree(root string, excluded func(rel string) bool) error {
+func walk(root string, excluded func(rel string) bool, visit func(entry) error) error {
 	return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
@@ -129,17 +176,81 @@ func (f *feeder) tree(root string, excluded func(rel string) bool) error {
 			}
 			return nil
 		}
-		if d.IsDir() {
-			return f.dir(p, rel)
-		}
-		if d.Type()&fs.ModeSymlink != 0 {
-			return f.symlink(p, rel)
-		}
-		if d.Type().IsRegular() {
-			return f.file(p, rel, false)
+		switch {
+		case d.IsDir():
+			return visit(entry{p, rel, 'd'})
+		case d.Type()&fs.ModeSymlink != 0:
+			return visit(entry{p, rel, 'l'})
+		case d.Type().IsRegular():
+			return visit(entry{p, rel, 'f'})
 		}
 		return nil // sockets, fifos, devices: not part of a backup
 	})
+}
+
+// treeSize is the size of the files walk would add (metadata only).
+func treeSize(root string, excluded func(rel string) bool) int64 {
+	var n int64
+	walk(root, excluded, func(e entry) error {
+		if e.kind == 'f' {
+			if fi, err := os.Lstat(e.p); err == nil {
+				n += fi.Size()
+			}
+		}
+		return nil
+	})
+	return n
+}
+
+// add adds one entry.
+func (f *feeder) add(e entry) error {
+	switch e.kind {
+	case 'd':
+		return f.dir(e.p, e.rel)
+	case 'l':
+		return f.symlink(e.p, e.rel)
+	}
+	return f.file(e.p, e.rel, false)
+}
+
+// tree adds root and what is under it (see walk) to f's archives.
+func (f *feeder) tree(root string, excluded func(rel string) bool) error {
+	return walk(root, excluded, f.add)
+}
+
+// lanes adds root and what is under it to several archive sets of one
+// root at once: each compresses and uploads its own archives
+// (data_0001.tar, data_0002.tar, ...), the files shared out as they are
+// walked, each read once.
+func lanes(ctx context.Context, root string, excluded func(rel string) bool, sets []*archiveSet) error {
+	if len(sets) == 1 {
+		return newFeeder(sets[0]).tree(root, excluded)
+	}
+	jobs := make(chan entry, 64)
+	g, gctx := errgroup.WithContext(ctx)
+	for _, set := range sets {
+		f := newFeeder(set)
+		g.Go(func() error {
+			for e := range jobs {
+				if err := f.add(e); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	g.Go(func() error {
+		defer close(jobs)
+		return walk(root, excluded, func(e entry) error {
+			select {
+			case jobs <- e:
+				return nil
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+		})
+	})
+	return g.Wait()
 }
 
 func (f *feeder) dir(p, rel string) error {

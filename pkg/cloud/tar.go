@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"sync"
 
 	"github.com/dsnet/compress/bzip2"
 	"github.com/klauspost/compress/s2"
@@ -114,8 +115,22 @@ type archiveSet struct {
 	max    int64
 
 	cur     *archive
-	names   []string // every archive started, in order
-	written int64    // compressed bytes of the archives closed
+	seq     *seq  // numbers the archives of the root, shared by its lanes
+	written int64 // compressed bytes of the archives closed
+}
+
+// seq hands out the archive numbers of a root: 0 (data.tar), 1
+// (data_0001.tar), ... Lanes writing one root at once share it.
+type seq struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (q *seq) next() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.n++
+	return q.n - 1
 }
 
 // tar returns the tar writer to add the next member to.
@@ -126,7 +141,10 @@ func (s *archiveSet) tar() (*tar.Writer, error) {
 		}
 	}
 	if s.cur == nil {
-		name := s.layout.ArchiveName(s.id, s.root, len(s.names), s.algo)
+		if s.seq == nil {
+			s.seq = &seq{}
+		}
+		name := s.layout.ArchiveName(s.id, s.root, s.seq.next(), s.algo)
 		obj, err := s.st.Create(s.ctx, name, storage.CreateOptions{})
 		if err != nil {
 			return nil, err
@@ -138,7 +156,6 @@ func (s *archiveSet) tar() (*tar.Writer, error) {
 			return nil, err
 		}
 		s.cur = &archive{name: name, obj: obj, count: cw, comp: comp, tw: tar.NewWriter(comp)}
-		s.names = append(s.names, name)
 	}
 	return s.cur.tw, nil
 }

@@ -198,7 +198,7 @@ func (c *backupCmd) run(ctx context.Context, env *Env) error {
 	if err != nil {
 		return cliError(err)
 	}
-	// The live memory is about (jobs+1) parts of the upload plus the
+	// The live memory is about (jobs+2) parts of the uploads plus the
 	// compressors' blocks; a soft limit makes the collector return the
 	// garbage of finished parts and archives before the heap doubles.
 	debug.SetMemoryLimit(memoryLimit(c.Jobs, partSize(maxSize)))
@@ -219,7 +219,13 @@ func (c *backupCmd) run(ctx context.Context, env *Env) error {
 			return err
 		}
 	}
-	_, err = engine.Backup(ctx, st, engine.BackupOptions{
+	laneConn := conn
+	laneConn.Jobs = max(1, c.Jobs/2)
+	lanes, err := engine.Open(laneConn)
+	if err != nil {
+		return cliError(err)
+	}
+	_, err = engine.Backup(ctx, st, engine.BackupOptions{LaneStore: lanes,
 		Server: c.Server, Conninfo: c.conninfo(), Fast: c.ImmediateCheckpoint,
 		Compression: c.compression(), MaxArchiveSize: maxSize, Name: c.Name, Jobs: c.Jobs, Log: env.Log,
 	})
@@ -244,10 +250,11 @@ func (c *backupCmd) run(ctx context.Context, env *Env) error {
 }
 
 // memoryLimit is the soft memory limit of a backup: the parts buffered
-// for the upload (jobs in flight and the one being filled) and 32 MiB for
-// the compressors and the rest.
+// for the uploads (jobs in flight and, per archive written, the one being
+// filled: two when a root is split) and 16 MiB for the compressors and
+// the rest (80 MiB with the defaults).
 func memoryLimit(jobs int, part int64) int64 {
-	return int64(jobs+1)*part + 32<<20
+	return int64(jobs+2)*part + 16<<20
 }
 
 func firstLineOf(err error) string {
