@@ -36,8 +36,8 @@ func newCompressor(w io.Writer, algo string) (io.WriteCloser, error) {
 		if err != nil {
 			return nil, err
 		}
-		// 1 MiB blocks, two per CPU in flight: a few MiB of memory.
-		if err := z.SetConcurrency(1<<20, 2*procs); err != nil {
+		// 1 MiB blocks, one per CPU in flight: a few MiB of memory.
+		if err := z.SetConcurrency(1<<20, procs); err != nil {
 			return nil, err
 		}
 		return z, nil

@@ -251,10 +251,10 @@ func (c *backupCmd) run(ctx context.Context, env *Env) error {
 
 // memoryLimit is the soft memory limit of a backup: the parts buffered
 // for the uploads (jobs in flight and, per archive written, the one being
-// filled: two when a root is split) and 16 MiB for the compressors and
-// the rest (80 MiB with the defaults).
+// filled: two when a root is split), 64 MiB with the defaults: the
+// compressors' blocks go past it, and the collector works harder there.
 func memoryLimit(jobs int, part int64) int64 {
-	return int64(jobs+2)*part + 16<<20
+	return int64(jobs+2) * part
 }
 
 func firstLineOf(err error) string {
