@@ -20,13 +20,6 @@ import (
 )
 
 // Logger is where the engine reports, in Barman's levels.
-type Logger interface {
-	Debugf(format string, args ...any)
-	Infof(format string, args ...any)
-	Warningf(format string, args ...any)
-	Errorf(format string, args ...any)
-}
-
 // DeleteOptions are barman-cloud-backup-delete's options.
 type DeleteOptions struct {
 	BackupID          string // -b: an ID or a name

@@ -19,8 +19,8 @@ import (
 	"github.com/gobarman/barman/pkg/walname"
 )
 
-// RestoreOptions tune RestoreWAL.
-type RestoreOptions struct {
+// WALRestoreOptions tune RestoreWAL.
+type WALRestoreOptions struct {
 	Server string
 	// Parallel > 1 prefetches the Parallel-1 segments that follow a
 	// restored segment into SpoolDir, at once.
@@ -44,7 +44,7 @@ const maxTextWAL = 16 << 20
 // wrapping ErrWALNotFound. With opts.Parallel > 1, the segments that
 // follow a segment are then prefetched into opts.SpoolDir (see
 // TakeFromSpool); what cannot be prefetched is logged, not an error.
-func RestoreWAL(ctx context.Context, st storage.Storage, name, dest string, opts RestoreOptions) error {
+func RestoreWAL(ctx context.Context, st storage.Storage, name, dest string, opts WALRestoreOptions) error {
 	if err := CheckServerName(opts.Server); err != nil {
 		return err
 	}
@@ -165,7 +165,7 @@ func (h *headWriter) Write(p []byte) (int, error) {
 // prefetch fetches the opts.Parallel-1 segments after n into the spool,
 // at once. A segment that is not archived (the end of the archive) or
 // that fails is left out.
-func prefetch(ctx context.Context, st storage.Storage, l Layout, n walname.Name, segSize uint64, opts RestoreOptions) {
+func prefetch(ctx context.Context, st storage.Storage, l Layout, n walname.Name, segSize uint64, opts WALRestoreOptions) {
 	if err := os.MkdirAll(opts.SpoolDir, 0o700); err != nil {
 		opts.Log.printf("WARNING: no prefetch: %v", err)
 		return

@@ -41,7 +41,7 @@ func writeFile(t *testing.T, dir, name string, data []byte) string {
 	return p
 }
 
-func archive(t *testing.T, st storage.Storage, name string, data []byte, algo string) (ArchiveResult, error) {
+func archiveWAL(t *testing.T, st storage.Storage, name string, data []byte, algo string) (ArchiveResult, error) {
 	t.Helper()
 	p := writeFile(t, t.TempDir(), name, data)
 	return ArchiveWAL(context.Background(), st, p, ArchiveOptions{Server: "pg", Compression: algo})
@@ -54,7 +54,7 @@ func TestArchiveRestoreRoundTrip(t *testing.T) {
 		t.Run(algo, func(t *testing.T) {
 			st := &storage.Memory{}
 			data := synth(t, seg3, testSysID, 1)
-			res, err := archive(t, st, seg3, data, algo)
+			res, err := archiveWAL(t, st, seg3, data, algo)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -62,7 +62,7 @@ func TestArchiveRestoreRoundTrip(t *testing.T) {
 				t.Fatalf("result %+v, want key %s", res, want)
 			}
 			dest := filepath.Join(t.TempDir(), "RECOVERYXLOG")
-			if err := RestoreWAL(context.Background(), st, seg3, dest, RestoreOptions{Server: "pg"}); err != nil {
+			if err := RestoreWAL(context.Background(), st, seg3, dest, WALRestoreOptions{Server: "pg"}); err != nil {
 				t.Fatal(err)
 			}
 			if got, _ := os.ReadFile(dest); !bytes.Equal(got, data) {
@@ -76,7 +76,7 @@ func TestArchiveRestoreRoundTrip(t *testing.T) {
 // refused, named, and nothing is stored.
 func TestArchiveRefusals(t *testing.T) {
 	st := &storage.Memory{}
-	if _, err := archive(t, st, seg3, synth(t, seg3, testSysID, 1), compress.Gzip); err != nil {
+	if _, err := archiveWAL(t, st, seg3, synth(t, seg3, testSysID, 1), compress.Gzip); err != nil {
 		t.Fatal(err)
 	}
 	random := make([]byte, 1000)
@@ -98,7 +98,7 @@ func TestArchiveRefusals(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.what, func(t *testing.T) {
-			_, err := archive(t, st, c.name, c.data, compress.Gzip)
+			_, err := archiveWAL(t, st, c.name, c.data, compress.Gzip)
 			if !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), c.name) {
 				t.Fatalf("err = %v, want a refusal naming %s with %q", err, c.name, c.want)
 			}
@@ -116,16 +116,16 @@ func TestArchiveRefusals(t *testing.T) {
 func TestArchiveExisting(t *testing.T) {
 	st := &storage.Memory{}
 	data := synth(t, seg3, testSysID, 1)
-	if _, err := archive(t, st, seg3, data, compress.Gzip); err != nil {
+	if _, err := archiveWAL(t, st, seg3, data, compress.Gzip); err != nil {
 		t.Fatal(err)
 	}
 	key := "pg/wals/0000000100000000/" + seg3 + ".gz"
 	before, _ := storage.ReadAll(context.Background(), st, key)
-	res, err := archive(t, st, seg3, data, compress.Bzip2)
+	res, err := archiveWAL(t, st, seg3, data, compress.Bzip2)
 	if err != nil || !res.Already || res.Key != key {
 		t.Fatalf("same content: %+v, %v", res, err)
 	}
-	_, err = archive(t, st, seg3, synth(t, seg3, testSysID, 2), compress.Gzip)
+	_, err = archiveWAL(t, st, seg3, synth(t, seg3, testSysID, 2), compress.Gzip)
 	if !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "different content") || !strings.Contains(err.Error(), key) {
 		t.Fatalf("different content: %v", err)
 	}
@@ -144,13 +144,13 @@ func TestIdentity(t *testing.T) {
 	st := &storage.Memory{}
 	ctx := context.Background()
 	hist := "1\t0/3000000\tno recovery target specified\n"
-	if _, err := archive(t, st, "00000002.history", []byte(hist), compress.None); err != nil {
+	if _, err := archiveWAL(t, st, "00000002.history", []byte(hist), compress.None); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok, _ := LoadIdentity(ctx, st, Layout{Server: "pg"}); ok {
 		t.Fatal("a history file recorded an identity")
 	}
-	if _, err := archive(t, st, seg3, synth(t, seg3, testSysID, 1), compress.None); err != nil {
+	if _, err := archiveWAL(t, st, seg3, synth(t, seg3, testSysID, 1), compress.None); err != nil {
 		t.Fatal(err)
 	}
 	id, ok, err := LoadIdentity(ctx, st, Layout{Server: "pg"})
@@ -169,12 +169,12 @@ func TestRestoreErrors(t *testing.T) {
 	ctx := context.Background()
 	st := &storage.Memory{}
 	data := synth(t, seg3, testSysID, 1)
-	if _, err := archive(t, st, seg3, data, compress.Gzip); err != nil {
+	if _, err := archiveWAL(t, st, seg3, data, compress.Gzip); err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
 	dest := filepath.Join(dir, "RECOVERYXLOG")
-	err := RestoreWAL(ctx, st, "000000010000000000000009", dest, RestoreOptions{Server: "pg"})
+	err := RestoreWAL(ctx, st, "000000010000000000000009", dest, WALRestoreOptions{Server: "pg"})
 	if !errors.Is(err, ErrWALNotFound) {
 		t.Fatalf("missing: %v", err)
 	}
@@ -182,13 +182,13 @@ func TestRestoreErrors(t *testing.T) {
 	gz, _ := storage.ReadAll(ctx, st, key)
 	gz[len(gz)/2] ^= 0xFF
 	storage.Save(ctx, st, key, bytes.NewReader(gz), storage.CreateOptions{})
-	err = RestoreWAL(ctx, st, seg3, dest, RestoreOptions{Server: "pg"})
+	err = RestoreWAL(ctx, st, seg3, dest, WALRestoreOptions{Server: "pg"})
 	if !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), key) {
 		t.Fatalf("corrupt: %v", err)
 	}
 	other := "pg/wals/0000000100000000/000000010000000000000005"
 	storage.Save(ctx, st, other, bytes.NewReader(data), storage.CreateOptions{})
-	err = RestoreWAL(ctx, st, "000000010000000000000005", dest, RestoreOptions{Server: "pg"})
+	err = RestoreWAL(ctx, st, "000000010000000000000005", dest, WALRestoreOptions{Server: "pg"})
 	if !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), other) {
 		t.Fatalf("misplaced: %v", err)
 	}
@@ -203,18 +203,18 @@ func TestRestorePartial(t *testing.T) {
 	ctx := context.Background()
 	st := &storage.Memory{}
 	data := synth(t, seg3, testSysID, 1)
-	if _, err := archive(t, st, seg3+".partial", data, compress.Gzip); err != nil {
+	if _, err := archiveWAL(t, st, seg3+".partial", data, compress.Gzip); err != nil {
 		t.Fatal(err)
 	}
 	dest := filepath.Join(t.TempDir(), "x")
-	if err := RestoreWAL(ctx, st, seg3, dest, RestoreOptions{Server: "pg"}); err != nil {
+	if err := RestoreWAL(ctx, st, seg3, dest, WALRestoreOptions{Server: "pg"}); err != nil {
 		t.Fatal(err)
 	}
 	full := synth(t, seg3, testSysID, 2)
-	if _, err := archive(t, st, seg3, full, compress.None); err != nil {
+	if _, err := archiveWAL(t, st, seg3, full, compress.None); err != nil {
 		t.Fatal(err)
 	}
-	if err := RestoreWAL(ctx, st, seg3, dest, RestoreOptions{Server: "pg"}); err != nil {
+	if err := RestoreWAL(ctx, st, seg3, dest, WALRestoreOptions{Server: "pg"}); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := os.ReadFile(dest); !bytes.Equal(got, full) {
@@ -232,12 +232,12 @@ func TestPrefetch(t *testing.T) {
 	segs := map[string][]byte{}
 	for i, n := range names {
 		segs[n] = synth(t, n, testSysID, byte(i))
-		if _, err := archive(t, st, n, segs[n], compress.Snappy); err != nil {
+		if _, err := archiveWAL(t, st, n, segs[n], compress.Snappy); err != nil {
 			t.Fatal(err)
 		}
 	}
 	spool, dir := t.TempDir(), t.TempDir()
-	opts := RestoreOptions{Server: "pg", Parallel: 4, SpoolDir: spool}
+	opts := WALRestoreOptions{Server: "pg", Parallel: 4, SpoolDir: spool}
 	if err := RestoreWAL(ctx, st, seg3, filepath.Join(dir, "a"), opts); err != nil {
 		t.Fatal(err)
 	}
@@ -287,7 +287,7 @@ func TestCheckWALArchive(t *testing.T) {
 	if err := check(0); err != nil {
 		t.Fatalf("a file that is not WAL counted: %v", err)
 	}
-	if _, err := archive(t, st, seg3, synth(t, seg3, testSysID, 1), compress.Gzip); err != nil {
+	if _, err := archiveWAL(t, st, seg3, synth(t, seg3, testSysID, 1), compress.Gzip); err != nil {
 		t.Fatal(err)
 	}
 	storage.Save(ctx, st, "pg/wals/00000002.history", strings.NewReader("1\t0/3000000\tx\n"), storage.CreateOptions{})
@@ -335,7 +335,7 @@ func TestArchiveConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 	dest := filepath.Join(t.TempDir(), "x")
-	if err := RestoreWAL(context.Background(), st, seg3, dest, RestoreOptions{Server: "pg"}); err != nil {
+	if err := RestoreWAL(context.Background(), st, seg3, dest, WALRestoreOptions{Server: "pg"}); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := os.ReadFile(dest)
@@ -355,7 +355,7 @@ func TestArchiveConcurrent(t *testing.T) {
 func TestPrefetchStaleTemps(t *testing.T) {
 	ctx := context.Background()
 	st := &storage.Memory{}
-	if _, err := archive(t, st, seg3, synth(t, seg3, testSysID, 1), compress.Gzip); err != nil {
+	if _, err := archiveWAL(t, st, seg3, synth(t, seg3, testSysID, 1), compress.Gzip); err != nil {
 		t.Fatal(err)
 	}
 	spool := t.TempDir()
@@ -363,7 +363,7 @@ func TestPrefetchStaleTemps(t *testing.T) {
 	recent := writeFile(t, spool, ".00000001000000000000000A.tmp-2", []byte("x"))
 	past := time.Now().Add(-2 * time.Hour)
 	os.Chtimes(old, past, past)
-	if err := RestoreWAL(ctx, st, seg3, filepath.Join(t.TempDir(), "x"), RestoreOptions{Server: "pg", Parallel: 2, SpoolDir: spool}); err != nil {
+	if err := RestoreWAL(ctx, st, seg3, filepath.Join(t.TempDir(), "x"), WALRestoreOptions{Server: "pg", Parallel: 2, SpoolDir: spool}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(old); !errors.Is(err, os.ErrNotExist) {

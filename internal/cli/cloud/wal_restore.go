@@ -49,7 +49,7 @@ func (c *walRestore) run(ctx context.Context, env *Env) error {
 	if !exists {
 		return operationError(fmt.Errorf("Bucket %s does not exist", st.Config().Bucket))
 	}
-	err = engine.RestoreWAL(ctx, st, c.WALName, c.WALDest, engine.RestoreOptions{
+	err = engine.RestoreWAL(ctx, st, c.WALName, c.WALDest, engine.WALRestoreOptions{
 		Server: c.Server, Parallel: c.Parallel, SpoolDir: spool, Log: env.Log.Infof,
 	})
 	switch {

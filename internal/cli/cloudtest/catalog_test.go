@@ -24,14 +24,6 @@ import (
 // catServer is the server name of the catalogue tests.
 const catServer = "pg"
 
-// barmanCmd is a shell command line running Debian's Barman 3.4 tool with
-// the endpoint and the credentials (archive_command).
-func (f *fixture) barmanCmd(tool string, args ...string) string {
-	parts := append([]string{"env"}, f.Env()...)
-	parts = append(parts, "/usr/bin/"+tool, "--endpoint-url", f.S3.Endpoint())
-	return strings.Join(append(parts, args...), " ")
-}
-
 // barmanBackup takes a backup with Debian's barman-cloud-backup 3.4, run
 // as the PostgreSQL OS user (it reads PGDATA), and returns its ID. Backup
 // IDs are times to the second: it starts in a second after last's.

@@ -83,6 +83,13 @@ func (f *fixture) Cmd(tool string, args ...string) string {
 	return strings.Join(parts, " ")
 }
 
+// barmanCmd is Cmd for Debian's Barman 3.4 tool.
+func (f *fixture) barmanCmd(tool string, args ...string) string {
+	parts := append([]string{"env"}, f.Env()...)
+	parts = append(parts, "/usr/bin/"+tool, "--endpoint-url", f.S3.Endpoint())
+	return strings.Join(append(parts, args...), " ")
+}
+
 // run runs one of our tools with the endpoint and credentials.
 func (f *fixture) run(t *testing.T, tool string, args ...string) (string, string, int) {
 	t.Helper()
