@@ -131,13 +131,16 @@ func startBackup(ctx context.Context, c *postgres.Conn, label string, fast bool)
 	return p, err
 }
 
-// stopBackup runs pg_backup_stop without waiting for archiving (barman
-// watches its own archive) and switches WAL so the end segment is sent.
-func stopBackup(ctx context.Context, c *postgres.Conn, start Point) (Point, string, string, error) {
+// stopBackup runs pg_backup_stop and switches WAL so the end segment is
+// sent. With waitArchive PostgreSQL waits until the WAL the backup needs is
+// archived (barman-cloud-backup, as Barman's: its backup is then
+// restorable once listed); barman backup does not wait there, as it
+// watches its own archive.
+func stopBackup(ctx context.Context, c *postgres.Conn, start Point, waitArchive bool) (Point, string, string, error) {
 	var p Point
 	var lsn, label, spcmap string
 	var zone int
-	err := c.PGX().QueryRow(ctx, `SELECT lsn::text, labelfile, coalesce(spcmapfile, ''), `+serverNow+` FROM pg_backup_stop(false)`).
+	err := c.PGX().QueryRow(ctx, `SELECT lsn::text, labelfile, coalesce(spcmapfile, ''), `+serverNow+` FROM pg_backup_stop($1)`, waitArchive).
 		Scan(&lsn, &label, &spcmap, &p.Time, &zone)
 	if err != nil {
 		return p, "", "", fmt.Errorf("pg_backup_stop: %w", err)

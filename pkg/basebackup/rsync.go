@@ -71,7 +71,7 @@ func CopyBackup(ctx context.Context, opt CopyOptions, sink *Sink) (*Result, erro
 	if err != nil {
 		return nil, err
 	}
-	end, label, spcmap, err := stopBackup(ctx, c, start)
+	end, label, spcmap, err := stopBackup(ctx, c, start, false)
 	if err != nil {
 		return nil, err
 	}

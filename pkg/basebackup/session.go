@@ -41,10 +41,12 @@ func (s *Session) Begin(ctx context.Context, label string, fast bool) error {
 	return nil
 }
 
-// Stop runs pg_backup_stop (and switches WAL) and returns the end point,
-// the backup_label and tablespace_map contents.
+// Stop runs pg_backup_stop, waiting until PostgreSQL has archived the WAL
+// the backup needs (as Barman's barman-cloud-backup: with archive_mode on,
+// a backup listed DONE can be restored at once), switches WAL, and returns
+// the end point, the backup_label and tablespace_map contents.
 func (s *Session) Stop(ctx context.Context) (end Point, label, spcmap string, err error) {
-	return stopBackup(ctx, s.c, s.Start)
+	return stopBackup(ctx, s.c, s.Start, true)
 }
 
 // RestorePoint creates a named restore point (pg_create_restore_point).

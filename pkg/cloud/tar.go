@@ -7,6 +7,7 @@ import (
 	"io"
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"github.com/dsnet/compress/bzip2"
 	"github.com/klauspost/compress/s2"
@@ -61,15 +62,17 @@ type nopWriteCloser struct{ io.Writer }
 
 func (nopWriteCloser) Close() error { return nil }
 
-// countingWriter counts the bytes written through it.
+// countingWriter counts the bytes written through it. The compressors
+// write from their own goroutines (pgzip) while the feeder reads the
+// count: it is atomic.
 type countingWriter struct {
 	w io.Writer
-	n int64
+	n atomic.Int64
 }
 
 func (c *countingWriter) Write(p []byte) (int, error) {
 	n, err := c.w.Write(p)
-	c.n += int64(n)
+	c.n.Add(int64(n))
 	return n, err
 }
 
@@ -135,7 +138,7 @@ func (q *seq) next() int {
 
 // tar returns the tar writer to add the next member to.
 func (s *archiveSet) tar() (*tar.Writer, error) {
-	if s.cur != nil && s.cur.count.n > s.max {
+	if s.cur != nil && s.cur.count.n.Load() > s.max {
 		if err := s.closeCurrent(); err != nil {
 			return nil, err
 		}
@@ -167,7 +170,7 @@ func (s *archiveSet) closeCurrent() error {
 		a.abort()
 		return err
 	}
-	s.written += a.count.n
+	s.written += a.count.n.Load()
 	return nil
 }
 
