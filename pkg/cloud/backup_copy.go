@@ -318,7 +318,9 @@ func (f *feeder) file(p, rel string, required bool) error {
 	if err := tw.WriteHeader(h); err != nil {
 		return fmt.Errorf("write %s: %w", f.set.cur.name, err)
 	}
-	n, err := io.CopyBuffer(tw, io.LimitReader(readerOnly{fd}, h.Size), f.buf)
+	// Each read checks the context, so that an interrupt (SIGTERM) stops
+	// the backup within one buffer, not at the end of a 1 GiB file.
+	n, err := io.CopyBuffer(tw, io.LimitReader(ctxReader{f.set.ctx, fd}, h.Size), f.buf)
 	if err != nil {
 		return fmt.Errorf("copy %s to %s: %w", p, f.set.cur.name, err)
 	}
@@ -363,6 +365,19 @@ func (f *feeder) header(h *tar.Header) error {
 }
 
 // readerOnly hides os.File's WriterTo/ReaderFrom so CopyBuffer uses buf.
+// ctxReader is a reader that fails once ctx is done.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
 type readerOnly struct{ io.Reader }
 
 func zeros(w io.Writer, n int64, buf []byte) error {

@@ -372,11 +372,23 @@ func TestCloudBackupFaults(t *testing.T) {
 	t.Run("S3 restarted", func(t *testing.T) {
 		before := c.ids(t)
 		want := c.count
-		cmd := c.start(t, "-j")
+		cmd := c.start(t, "-z")
 		c.awaitCopy(t)
+		// The backup is frozen in its copy while the server restarts, so
+		// that the restart falls in the upload whatever the speeds: its
+		// connections are gone when it resumes.
+		if err := cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := c.pg.Query("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_backup_start(%' AND state = 'idle' AND pid <> pg_backend_pid()"); err != nil || out != "1" {
+			cmd.Process.Signal(syscall.SIGCONT)
+			t.Fatalf("the backup left its copy before it was frozen (%q, %v): the restart would not fall in the upload", out, err)
+		}
 		f.S3.Stop(t)
-		time.Sleep(500 * time.Millisecond) // the server is down for a while, not a timing assertion
 		f.S3.Start(t)
+		if err := cmd.Process.Signal(syscall.SIGCONT); err != nil {
+			t.Fatal(err)
+		}
 		err := cmd.Wait()
 		stderr := cmd.Stderr.(*strings.Builder).String()
 		after := c.ids(t)
